@@ -1,0 +1,301 @@
+using System.Diagnostics;
+using Jamey3.Engine.Data;
+using Jamey3.Engine.Errors;
+using Jamey3.Engine.History;
+using Jamey3.Engine.IO;
+using Jamey3.Engine.Progress;
+using Jamey3.Engine.Repository;
+using Jamey3.Engine.Snapshots;
+using Jamey3.Engine.Storage;
+
+namespace Jamey3.Engine.Backup;
+
+public sealed record BackupRequest(string DataPath, string RepositoryPath)
+{
+    public IReadOnlyList<JameyComponent> Components { get; init; } = DataLayout.All;
+    public CompressionAlgorithm Compression { get; init; } = CompressionAlgorithm.Zstd;
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Hard-link unchanged Lucene segment files from the newest complete backup instead of copying them.</summary>
+    public bool ShareUnchangedFiles { get; init; } = true;
+}
+
+/// <summary>
+/// Takes a hot, consistent backup: each component is snapshotted (SQLite's online backup, a
+/// pinned Lucene commit), streamed once through hashing and compression into a staging folder,
+/// described in manifest.json, flushed, and published by one atomic rename.
+/// </summary>
+public sealed class BackupEngine(IOperationObserver? observer = null)
+{
+    readonly IOperationObserver _observer = observer ?? NullObserver.Instance;
+    const string Activity = "Backing up Jamey data";
+
+    public JameyBackup Run(BackupRequest request, CancellationToken ct = default)
+    {
+        var dataPath = Path.GetFullPath(request.DataPath);
+        var components = request.Components.Count == 0 ? DataLayout.All : request.Components;
+        CheckSource(dataPath, components);
+
+        var repo = new BackupRepository(request.RepositoryPath);
+        Directory.CreateDirectory(repo.Root);
+        var history = new RunHistory(repo.StateDirectory);
+        var started = DateTimeOffset.UtcNow;
+        var watch = Stopwatch.StartNew();
+        string? backupId = null;
+        string? staging = null;
+        try
+        {
+            using var writer = repo.AcquireWriter("New-JameyBackup", request.LockTimeout, ct);
+            if (writer.RecoveredFrom is { } stale)
+                _observer.Warning($"Recovered the repository lock left by {stale}, which is no longer running.");
+
+            backupId = repo.NewBackupId(started);
+            staging = Path.Combine(repo.StagingDirectory, backupId);
+            Directory.CreateDirectory(Path.Combine(staging, Manifest.FilesFolder));
+            var previous = request.ShareUnchangedFiles ? FindPreviousFiles(repo) : null;
+
+            var manifest = new Manifest
+            {
+                BackupId = backupId,
+                CreatedAt = started,
+                Tool = new Manifest.ToolInfo { Version = ToolVersion.Current },
+                Host = Environment.MachineName,
+                SourcePath = dataPath,
+                Compression = request.Compression,
+            };
+            var progress = new ByteProgress(_observer, Activity, components.Count, EstimateBytes(dataPath, components));
+            for (int i = 0; i < components.Count; i++)
+            {
+                var component = components[i];
+                progress.StartItem(i, $"{component} ({i + 1} of {components.Count})");
+                var entry = component == JameyComponent.Database
+                    ? BackupDatabase(dataPath, staging, request.Compression, manifest, progress, ct)
+                    : BackupIndex(dataPath, staging, component, request.Compression, manifest, previous, progress, ct);
+                manifest.Components.Add(entry);
+                _observer.Verbose($"{component}: {entry.FileCount} file(s), {entry.Size} bytes.");
+            }
+
+            manifest.CompletedAt = DateTimeOffset.UtcNow;
+            manifest.DurationSeconds = watch.Elapsed.TotalSeconds;
+            manifest.Totals = new Manifest.TotalsEntry
+            {
+                Files = manifest.Files.Count,
+                Size = manifest.Files.Sum(f => f.Size),
+                StoredSize = manifest.Files.Sum(f => f.StoredSize),
+                SharedFiles = manifest.Files.Count(f => f.SharedFrom is not null),
+            };
+            Durability.WriteFileAtomically(Path.Combine(staging, Manifest.FileName), manifest.ToJson());
+            FlushTree(staging);
+
+            ct.ThrowIfCancellationRequested();
+            Directory.CreateDirectory(repo.BackupsDirectory);
+            var published = repo.BackupDirectory(backupId);
+            Durability.MoveDirectory(staging, published);
+            staging = null;
+            progress.Complete();
+
+            var result = BackupRepository.FromManifest(manifest, published, repo.Root);
+            history.Record(new RunRecord
+            {
+                Operation = RunOperation.Backup, StartedAt = started, FinishedAt = DateTimeOffset.UtcNow,
+                Success = true, BackupId = backupId, SizeBytes = result.TotalSize,
+            });
+            return result;
+        }
+        catch (Exception e)
+        {
+            if (staging is not null) TryDelete(staging);
+            TryRecordFailure(history, started, backupId, e);
+            throw;
+        }
+    }
+
+    static void CheckSource(string dataPath, IReadOnlyList<JameyComponent> components)
+    {
+        if (!Directory.Exists(dataPath)) throw new DataPathNotFoundException(dataPath);
+        foreach (var c in components)
+        {
+            var path = DataLayout.FullPath(dataPath, c);
+            bool exists = c == JameyComponent.Database ? File.Exists(path) : Directory.Exists(path);
+            if (!exists) throw new DataPathNotFoundException(dataPath, $"{c} component at '{DataLayout.RelativePath(c)}'");
+        }
+    }
+
+    Manifest.ComponentEntry BackupDatabase(string dataPath, string staging, CompressionAlgorithm compression,
+        Manifest manifest, ByteProgress progress, CancellationToken ct)
+    {
+        var relative = DataLayout.RelativePath(JameyComponent.Database);
+        var snapshotPath = Path.Combine(staging, ".snapshot.db");
+        var summary = SqliteSnapshot.Take(DataLayout.FullPath(dataPath, JameyComponent.Database), snapshotPath, TimeSpan.FromSeconds(30), ct);
+        Manifest.FileEntry file;
+        if (compression == CompressionAlgorithm.None)
+        {
+            // Uncompressed: the snapshot file already is the stored file; hash it once and rename it into place.
+            var storedRelative = Manifest.StoredPathFor(relative, CompressionAlgorithm.None);
+            var storedPath = Path.Combine(staging, storedRelative);
+            StoredFile stored;
+            using (var snapshot = OpenForRead(snapshotPath))
+            {
+                var (length, sha) = ContentStore.Hash(snapshot, progress.Add, ct);
+                stored = new StoredFile(length, sha, CompressionAlgorithm.None, length, sha);
+            }
+            Directory.CreateDirectory(Path.GetDirectoryName(storedPath)!);
+            File.Move(snapshotPath, storedPath);
+            Durability.FlushFile(storedPath);
+            file = Entry(relative, JameyComponent.Database, stored, storedRelative);
+        }
+        else
+        {
+            using (var snapshot = OpenForRead(snapshotPath))
+                file = Store(snapshot, staging, relative, JameyComponent.Database, compression, progress, ct);
+            File.Delete(snapshotPath);
+        }
+        manifest.Files.Add(file);
+        return new Manifest.ComponentEntry
+        {
+            Component = JameyComponent.Database, Path = relative, FileCount = 1,
+            Size = file.Size, StoredSize = file.StoredSize, Database = summary,
+        };
+    }
+
+    Manifest.ComponentEntry BackupIndex(string dataPath, string staging, JameyComponent component, CompressionAlgorithm compression,
+        Manifest manifest, PreviousFiles? previous, ByteProgress progress, CancellationToken ct)
+    {
+        var relative = DataLayout.RelativePath(component);
+        using var snapshot = LuceneCommitSnapshot.Take(DataLayout.FullPath(dataPath, component), ct);
+        if (snapshot.Attempts > 1)
+            _observer.Verbose($"{component}: a writer committed meanwhile; pinned commit {snapshot.Summary.SegmentsFile} on attempt {snapshot.Attempts}.");
+        var files = new List<Manifest.FileEntry>();
+        foreach (var (name, stream) in snapshot.Files)
+        {
+            ct.ThrowIfCancellationRequested();
+            var fileRelative = $"{relative}/{name}";
+            var checksum = LuceneCommitSnapshot.ReadFooterChecksum(stream);
+            var shared = previous?.TryShare(fileRelative, component, stream.Length, checksum, staging);
+            if (shared is not null)
+            {
+                files.Add(shared);
+                progress.Add(stream.Length);
+                continue;
+            }
+            var entry = Store(stream, staging, fileRelative, component, compression, progress, ct);
+            entry.LuceneChecksum = checksum;
+            files.Add(entry);
+        }
+        manifest.Files.AddRange(files);
+        return new Manifest.ComponentEntry
+        {
+            Component = component, Path = relative, FileCount = files.Count,
+            Size = files.Sum(f => f.Size), StoredSize = files.Sum(f => f.StoredSize), Index = snapshot.Summary,
+        };
+    }
+
+    /// <summary>Streams one file into the staging folder; an incompressible file is stored raw under its raw name.</summary>
+    static Manifest.FileEntry Store(Stream source, string staging, string relative, JameyComponent component,
+        CompressionAlgorithm compression, ByteProgress progress, CancellationToken ct)
+    {
+        var storedRelative = Manifest.StoredPathFor(relative, compression);
+        var storedPath = Path.Combine(staging, storedRelative);
+        Directory.CreateDirectory(Path.GetDirectoryName(storedPath)!);
+        var stored = ContentStore.Write(source, storedPath, compression, progress.Add, ct);
+        if (stored.Compression != compression)
+        {
+            var rawRelative = Manifest.StoredPathFor(relative, stored.Compression);
+            File.Move(storedPath, Path.Combine(staging, rawRelative));
+            storedRelative = rawRelative;
+        }
+        return Entry(relative, component, stored, storedRelative);
+    }
+
+    static FileStream OpenForRead(string path) =>
+        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+
+    static Manifest.FileEntry Entry(string relative, JameyComponent component, StoredFile stored, string storedRelative) => new()
+    {
+        Path = relative, Component = component, Size = stored.Size, Sha256 = stored.Sha256,
+        Stored = storedRelative, Compression = stored.Compression, StoredSize = stored.StoredSize, StoredSha256 = stored.StoredSha256,
+    };
+
+    /// <summary>Files of the newest complete backup that a new one may hard-link instead of copying.</summary>
+    sealed class PreviousFiles(string backupId, string directory, Dictionary<string, Manifest.FileEntry> files)
+    {
+        public Manifest.FileEntry? TryShare(string relative, JameyComponent component, long size, long? checksum, string staging)
+        {
+            // Only immutable Lucene segment files with a footer checksum are shared; segments_N names a commit and is always copied.
+            if (checksum is null || Path.GetFileName(relative).StartsWith("segments", StringComparison.Ordinal)) return null;
+            if (!files.TryGetValue(relative, out var old) || old.Component != component || old.Size != size || old.LuceneChecksum != checksum) return null;
+            var source = Path.Combine(directory, old.Stored);
+            var info = new FileInfo(source);
+            if (!info.Exists || info.Length != old.StoredSize || info.Attributes.HasFlag(FileAttributes.ReparsePoint)) return null;
+            var target = Path.Combine(staging, old.Stored);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            if (!Durability.TryCreateHardLink(source, target)) return null;
+            return new Manifest.FileEntry
+            {
+                Path = old.Path, Component = old.Component, Size = old.Size, Sha256 = old.Sha256, Stored = old.Stored,
+                Compression = old.Compression, StoredSize = old.StoredSize, StoredSha256 = old.StoredSha256,
+                LuceneChecksum = old.LuceneChecksum, SharedFrom = old.SharedFrom ?? backupId,
+            };
+        }
+    }
+
+    static PreviousFiles? FindPreviousFiles(BackupRepository repo)
+    {
+        var last = repo.List().FirstOrDefault(b => b.Status == BackupStatus.Complete);
+        if (last is null) return null;
+        try
+        {
+            var m = repo.LoadManifest(last.BackupId);
+            return new PreviousFiles(last.BackupId, last.Path, m.Files.ToDictionary(f => f.Path, StringComparer.Ordinal));
+        }
+        catch (JameyException) { return null; }
+    }
+
+    static long EstimateBytes(string dataPath, IReadOnlyList<JameyComponent> components)
+    {
+        long total = 0;
+        foreach (var c in components)
+        {
+            var path = DataLayout.FullPath(dataPath, c);
+            try
+            {
+                total += c == JameyComponent.Database
+                    ? new FileInfo(path).Length
+                    : new DirectoryInfo(path).EnumerateFiles().Sum(f => f.Length);
+            }
+            catch (IOException) { }
+        }
+        return total;
+    }
+
+    static void FlushTree(string root)
+    {
+        foreach (var dir in Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories))
+            Durability.FlushDirectory(dir);
+        Durability.FlushDirectory(root);
+    }
+
+    void TryDelete(string staging)
+    {
+        try { Directory.Delete(staging, recursive: true); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _observer.Warning($"Could not remove the unfinished staging folder '{staging}': {e.Message}. It is listed as Incomplete and never as a good backup.");
+        }
+    }
+
+    static void TryRecordFailure(RunHistory history, DateTimeOffset started, string? backupId, Exception e)
+    {
+        try
+        {
+            history.Record(new RunRecord
+            {
+                Operation = RunOperation.Backup, StartedAt = started, FinishedAt = DateTimeOffset.UtcNow,
+                Success = false, BackupId = backupId, Error = e is OperationCanceledException ? "cancelled" : e.Message,
+            });
+        }
+        catch (Exception) when (e is not null)
+        {
+            // The original failure matters more than a failure to record it.
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Jamey3.Engine.IO;
+
+namespace Jamey3.Engine.History;
+
+public enum RunOperation { Backup, Verify, Restore, Retention }
+
+/// <summary>One run's outcome, as recorded in the repository.</summary>
+public sealed record RunRecord
+{
+    public RunOperation Operation { get; init; }
+    public DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset FinishedAt { get; init; }
+    public bool Success { get; init; }
+    public string? BackupId { get; init; }
+    /// <summary>Backup: bytes of data backed up. Others: bytes read or written.</summary>
+    public long? SizeBytes { get; init; }
+    public string? Error { get; init; }
+    public string Host { get; init; } = Environment.MachineName;
+    public int ProcessId { get; init; } = Environment.ProcessId;
+    [JsonIgnore] public double DurationSeconds => (FinishedAt - StartedAt).TotalSeconds;
+}
+
+/// <summary>The latest attempt and the latest success of one operation; kept however long the history grows.</summary>
+public sealed record OperationStatus
+{
+    public RunRecord? LastAttempt { get; init; }
+    public RunRecord? LastSuccess { get; init; }
+}
+
+public sealed class RunHistoryDocument
+{
+    public int Format { get; set; } = 1;
+    public Dictionary<RunOperation, OperationStatus> Latest { get; set; } = [];
+    /// <summary>Newest last, at most <see cref="RunHistory.MaxRuns"/>.</summary>
+    public List<RunRecord> Runs { get; set; } = [];
+}
+
+/// <summary>
+/// state/history.json: the outcome of every backup, verification, restore and retention run,
+/// written atomically under a small lock of its own, bounded in size. Exporters read it at
+/// scrape time, so runs of other processes (scheduled tasks) show up at once.
+/// </summary>
+public sealed class RunHistory(string stateDirectory)
+{
+    public const int MaxRuns = 200;
+    public string FilePath => Path.Combine(stateDirectory, "history.json");
+
+    static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>Reads the history; an absent file is an empty history, an unreadable one throws.</summary>
+    public RunHistoryDocument Read()
+    {
+        if (!File.Exists(FilePath)) return new RunHistoryDocument();
+        return JsonSerializer.Deserialize<RunHistoryDocument>(File.ReadAllBytes(FilePath), Json) ?? new RunHistoryDocument();
+    }
+
+    public void Record(RunRecord run)
+    {
+        Directory.CreateDirectory(stateDirectory);
+        using var guard = AcquireStateLock();
+        RunHistoryDocument doc;
+        try { doc = Read(); }
+        catch (JsonException) { doc = new RunHistoryDocument(); } // a damaged history is replaced, not allowed to block backups
+        doc.Runs.Add(run);
+        if (doc.Runs.Count > MaxRuns) doc.Runs.RemoveRange(0, doc.Runs.Count - MaxRuns);
+        doc.Latest.TryGetValue(run.Operation, out var status);
+        status ??= new OperationStatus();
+        doc.Latest[run.Operation] = status with
+        {
+            LastAttempt = run,
+            LastSuccess = run.Success ? run : status.LastSuccess,
+        };
+        Durability.WriteFileAtomically(FilePath, JsonSerializer.SerializeToUtf8Bytes(doc, Json));
+    }
+
+    FileStream AcquireStateLock()
+    {
+        var path = Path.Combine(stateDirectory, "history.lock");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+            catch (IOException) when (DateTime.UtcNow < deadline) { Thread.Sleep(20); }
+        }
+    }
+}

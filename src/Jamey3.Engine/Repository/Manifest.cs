@@ -1,0 +1,180 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Jamey3.Engine.Data;
+using Jamey3.Engine.Errors;
+
+namespace Jamey3.Engine.Repository;
+
+/// <summary>
+/// manifest.json, the one description of a backup (docs/repository-format.md). Written last,
+/// inside the staging folder, so a published folder always carries a complete manifest.
+/// </summary>
+public sealed class Manifest
+{
+    public const int CurrentFormat = 1;
+    public const string FileName = "manifest.json";
+    public const string FilesFolder = "files";
+
+    public int Format { get; set; } = CurrentFormat;
+    public string BackupId { get; set; } = "";
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset CompletedAt { get; set; }
+    public double DurationSeconds { get; set; }
+    public ToolInfo Tool { get; set; } = new();
+    public string Host { get; set; } = "";
+    public string SourcePath { get; set; } = "";
+    public CompressionAlgorithm Compression { get; set; }
+    public List<ComponentEntry> Components { get; set; } = [];
+    public List<FileEntry> Files { get; set; } = [];
+    public TotalsEntry Totals { get; set; } = new();
+
+    public sealed class ToolInfo
+    {
+        public string Name { get; set; } = "Jamey3";
+        public string Version { get; set; } = "";
+    }
+
+    public sealed class ComponentEntry
+    {
+        public JameyComponent Component { get; set; }
+        public string Path { get; set; } = "";
+        public int FileCount { get; set; }
+        public long Size { get; set; }
+        public long StoredSize { get; set; }
+        public DatabaseSummary? Database { get; set; }
+        public IndexSummary? Index { get; set; }
+    }
+
+    public sealed class DatabaseSummary
+    {
+        public long PageCount { get; set; }
+        public long PageSize { get; set; }
+        public long SchemaVersion { get; set; }
+        public string JournalMode { get; set; } = "";
+        public string SqliteVersion { get; set; } = "";
+        public Dictionary<string, long> RowCounts { get; set; } = [];
+    }
+
+    public sealed class IndexSummary
+    {
+        public string SegmentsFile { get; set; } = "";
+        public long SegmentsGeneration { get; set; }
+        public int SegmentCount { get; set; }
+        public long DocumentCount { get; set; }
+        public long MaxDoc { get; set; }
+    }
+
+    public sealed class FileEntry
+    {
+        /// <summary>Path in the data directory, relative, forward slashes.</summary>
+        public string Path { get; set; } = "";
+        public JameyComponent Component { get; set; }
+        public long Size { get; set; }
+        public string Sha256 { get; set; } = "";
+        /// <summary>Path in the backup folder, relative, forward slashes.</summary>
+        public string Stored { get; set; } = "";
+        public CompressionAlgorithm Compression { get; set; }
+        public long StoredSize { get; set; }
+        public string StoredSha256 { get; set; } = "";
+        /// <summary>The CRC32 in a Lucene file's footer, used to recognise an unchanged segment file.</summary>
+        public long? LuceneChecksum { get; set; }
+        /// <summary>The earlier backup this file's stored bytes were hard-linked from, if any.</summary>
+        public string? SharedFrom { get; set; }
+    }
+
+    public sealed class TotalsEntry
+    {
+        public int Files { get; set; }
+        public long Size { get; set; }
+        public long StoredSize { get; set; }
+        public int SharedFiles { get; set; }
+    }
+
+    internal static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, JsonOptions);
+
+    /// <summary>Reads and validates a manifest. Every path it names must stay inside its backup.</summary>
+    public static Manifest Load(string manifestPath)
+    {
+        Manifest? m;
+        try
+        {
+            using var fs = new FileStream(manifestPath, FileMode.Open, FileAccess.Read, FileShare.Read);
+            m = JsonSerializer.Deserialize<Manifest>(fs, JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidManifestException(manifestPath, $"it is not valid JSON ({e.Message})", e);
+        }
+        if (m is null) throw new InvalidManifestException(manifestPath, "it is empty");
+        m.Validate(manifestPath);
+        return m;
+    }
+
+    void Validate(string manifestPath)
+    {
+        if (Format < 1 || Format > CurrentFormat)
+            throw new InvalidManifestException(manifestPath, $"format {Format} is not one this version reads (1..{CurrentFormat}); upgrade Jamey3");
+        if (string.IsNullOrWhiteSpace(BackupId) || BackupId.IndexOfAny(['/', '\\', ':']) >= 0 || BackupId.Contains(".."))
+            throw new InvalidManifestException(manifestPath, $"backup id '{BackupId}' is not valid");
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var f in Files)
+        {
+            var componentPath = DataLayout.RelativePath(f.Component);
+            bool underComponent = f.Component == JameyComponent.Database
+                ? f.Path == componentPath
+                : f.Path.StartsWith(componentPath + "/", StringComparison.Ordinal) && f.Path.Count(c => c == '/') == componentPath.Count(c => c == '/') + 1;
+            if (!IsSafeRelativePath(f.Path) || !underComponent)
+                throw new InvalidManifestException(manifestPath, $"file path '{f.Path}' is not a safe path inside component {f.Component}");
+            var expectedStored = StoredPathFor(f.Path, f.Compression);
+            if (!IsSafeRelativePath(f.Stored) || f.Stored != expectedStored)
+                throw new InvalidManifestException(manifestPath, $"stored path '{f.Stored}' of '{f.Path}' is not '{expectedStored}'");
+            if (!seen.Add(f.Path))
+                throw new InvalidManifestException(manifestPath, $"file '{f.Path}' is listed twice");
+            if (f.Size < 0 || f.StoredSize < 0 || f.Sha256.Length != 64 || f.StoredSha256.Length != 64)
+                throw new InvalidManifestException(manifestPath, $"file '{f.Path}' has an invalid size or hash");
+        }
+        foreach (var c in Components)
+        {
+            if (c.Path != DataLayout.RelativePath(c.Component))
+                throw new InvalidManifestException(manifestPath, $"component {c.Component} has path '{c.Path}', expected '{DataLayout.RelativePath(c.Component)}'");
+        }
+    }
+
+    public static string StoredPathFor(string relativePath, CompressionAlgorithm compression) =>
+        $"{FilesFolder}/{relativePath}{(compression == CompressionAlgorithm.Zstd ? ".zst" : "")}";
+
+    /// <summary>True for a relative path of plain names: no root, drive, '..', '.', empty segment, backslash or control character.</summary>
+    public static bool IsSafeRelativePath(string path)
+    {
+        if (string.IsNullOrEmpty(path) || path.Length > 1024) return false;
+        if (path.StartsWith('/') || path.Contains('\\') || path.Contains(':')) return false;
+        foreach (var segment in path.Split('/'))
+        {
+            if (segment.Length == 0 || segment == "." || segment == "..") return false;
+            if (segment.Any(char.IsControl)) return false;
+        }
+        return true;
+    }
+
+    public JameyBackupComponent[] ToComponentInfos() => Components.Select(c => new JameyBackupComponent
+    {
+        Component = c.Component,
+        RelativePath = c.Path,
+        FileCount = c.FileCount,
+        Size = c.Size,
+        StoredSize = c.StoredSize,
+        DocumentCount = c.Index?.DocumentCount,
+        SegmentsGeneration = c.Index?.SegmentsGeneration,
+        PageCount = c.Database?.PageCount,
+        SchemaVersion = c.Database?.SchemaVersion,
+        RowCounts = c.Database?.RowCounts is { } rc ? new Dictionary<string, long>(rc) : null,
+    }).ToArray();
+}

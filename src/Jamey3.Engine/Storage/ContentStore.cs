@@ -1,0 +1,188 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using ZstdSharp;
+
+namespace Jamey3.Engine.Storage;
+
+/// <summary>What was written for one file: its content's size and hash, and how it is stored.</summary>
+public sealed record StoredFile(long Size, string Sha256, CompressionAlgorithm Compression, long StoredSize, string StoredSha256);
+
+/// <summary>
+/// Streams a file into a backup exactly once: the content is hashed, compressed on the way when
+/// that pays, and the stored bytes are hashed too, so a quick check never needs to decompress.
+/// </summary>
+public static class ContentStore
+{
+    const int BufferSize = 1 << 20;
+    /// <summary>Compressed/original ratio above which a probe block counts as incompressible (as Borg and Kopia do).</summary>
+    const double IncompressibleRatio = 0.92;
+    const int ProbeSize = 256 * 1024;
+
+    public static int CompressionLevel { get; set; } = 3;
+
+    /// <summary>Writes <paramref name="source"/> from its current position to <paramref name="destination"/> and flushes it to disk.</summary>
+    public static StoredFile Write(Stream source, string destination, CompressionAlgorithm compression,
+        Action<long>? onBytes, CancellationToken ct)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            using var contentHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            int first = ReadBlock(source, buffer, ct);
+            if (compression == CompressionAlgorithm.Zstd && IsIncompressible(buffer.AsSpan(0, Math.Min(first, ProbeSize))))
+                compression = CompressionAlgorithm.None;
+
+            long size = 0;
+            using var file = new FileStream(destination, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            using var stored = new HashingWriteStream(file);
+            using (Stream sink = compression == CompressionAlgorithm.Zstd ? NewCompressor(stored) : new NonClosingStream(stored))
+            {
+                for (int n = first; n > 0; n = ReadBlock(source, buffer, ct))
+                {
+                    contentHash.AppendData(buffer, 0, n);
+                    sink.Write(buffer, 0, n);
+                    size += n;
+                    onBytes?.Invoke(n);
+                }
+            }
+            file.Flush(flushToDisk: true);
+            return new StoredFile(size, Hex(contentHash.GetHashAndReset()), compression, stored.Length, stored.HashHex());
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Opens a stored file for reading its original content.</summary>
+    public static Stream OpenContent(string storedPath, CompressionAlgorithm compression)
+    {
+        var file = new FileStream(storedPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        return compression == CompressionAlgorithm.Zstd ? new DecompressionStream(file, leaveOpen: false) : file;
+    }
+
+    /// <summary>SHA-256 of a stream's remaining bytes, in lowercase hex; reports bytes as it goes.</summary>
+    public static (long Length, string Sha256) Hash(Stream stream, Action<long>? onBytes, CancellationToken ct)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            long total = 0;
+            for (int n = ReadBlock(stream, buffer, ct); n > 0; n = ReadBlock(stream, buffer, ct))
+            {
+                hash.AppendData(buffer, 0, n);
+                total += n;
+                onBytes?.Invoke(n);
+            }
+            return (total, Hex(hash.GetHashAndReset()));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Copies a stored file's original content to a plain file and flushes it.</summary>
+    public static (long Length, string Sha256) Extract(string storedPath, CompressionAlgorithm compression, string destination,
+        Action<long>? onBytes, CancellationToken ct)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            using var input = OpenContent(storedPath, compression);
+            using var output = new FileStream(destination, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            long total = 0;
+            for (int n = ReadBlock(input, buffer, ct); n > 0; n = ReadBlock(input, buffer, ct))
+            {
+                hash.AppendData(buffer, 0, n);
+                output.Write(buffer, 0, n);
+                total += n;
+                onBytes?.Invoke(n);
+            }
+            output.Flush(flushToDisk: true);
+            return (total, Hex(hash.GetHashAndReset()));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    public static string Hex(byte[] hash) => Convert.ToHexStringLower(hash);
+
+    static CompressionStream NewCompressor(Stream output)
+    {
+        var z = new CompressionStream(output, CompressionLevel, leaveOpen: true);
+        if (Environment.ProcessorCount > 1)
+            z.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_nbWorkers, Math.Min(2, Environment.ProcessorCount));
+        return z;
+    }
+
+    static bool IsIncompressible(ReadOnlySpan<byte> probe)
+    {
+        if (probe.Length < 4096) return false; // too small to judge; zstd's frame overhead is a few bytes
+        using var compressor = new Compressor(1);
+        var compressed = compressor.Wrap(probe);
+        return compressed.Length > probe.Length * IncompressibleRatio;
+    }
+
+    /// <summary>Fills the buffer as far as the stream allows, so blocks are full-sized until the end.</summary>
+    static int ReadBlock(Stream s, byte[] buffer, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        int total = 0;
+        while (total < BufferSize)
+        {
+            int n = s.Read(buffer, total, BufferSize - total);
+            if (n == 0) break;
+            total += n;
+        }
+        return total;
+    }
+
+    /// <summary>Counts and hashes what passes through to the file.</summary>
+    sealed class HashingWriteStream(Stream inner) : Stream
+    {
+        readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long _length;
+        public string HashHex() => Hex(_hash.GetHashAndReset());
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => _length;
+        public override long Position { get => _length; set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            _hash.AppendData(buffer);
+            _length += buffer.Length;
+            inner.Write(buffer);
+        }
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) _hash.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+
+    sealed class NonClosingStream(Stream inner) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => inner.Length;
+        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+        public override void Write(ReadOnlySpan<byte> buffer) => inner.Write(buffer);
+    }
+}

@@ -1,0 +1,50 @@
+namespace Jamey3;
+
+/// <summary>One restorable part of a Jamey data directory.</summary>
+public enum JameyComponent
+{
+    Database,
+    ShortTerm,
+    LongTerm,
+    Working,
+    Episodic,
+    Semantic,
+}
+
+/// <summary>What a -Component parameter accepts: a component, or Memory for all five index layers.</summary>
+public enum JameyComponentSelector
+{
+    Database,
+    ShortTerm,
+    LongTerm,
+    Working,
+    Episodic,
+    Semantic,
+    Memory,
+}
+
+public enum BackupStatus
+{
+    /// <summary>Published with a readable manifest and every file present at its recorded size.</summary>
+    Complete,
+    /// <summary>Published, but the manifest or a file is missing, unreadable or the wrong size.</summary>
+    Damaged,
+    /// <summary>Left in staging by a run that did not finish (crash, kill, Ctrl+C).</summary>
+    Incomplete,
+    /// <summary>Being written now by a live process.</summary>
+    InProgress,
+}
+
+public enum CompressionAlgorithm
+{
+    None,
+    Zstd,
+}
+
+public enum VerificationMode
+{
+    /// <summary>Re-hash every stored file against the manifest.</summary>
+    Quick,
+    /// <summary>Re-hash every byte of content, then open the database and every index.</summary>
+    Full,
+}
