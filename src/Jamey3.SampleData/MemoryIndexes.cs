@@ -11,12 +11,23 @@ internal static class MemoryIndexes
 {
     public const LuceneVersion Version = LuceneVersion.LUCENE_48;
 
+    /// <summary>
+    /// Opens an IndexWriter on <paramref name="indexPath"/>, refusing if another process holds the index.
+    /// </summary>
+    /// <remarks>
+    /// Lucene.NET 4.8's lock on Linux/macOS takes a shared OS lock on write.lock, so a second process's
+    /// IndexWriter would get in too and the two would delete each other's files. IsLocked probes with an
+    /// exclusive lock and does see the other process, so it is checked first (a small race remains).
+    /// </remarks>
+    /// <exception cref="LockObtainFailedException">The index is already held by a writer.</exception>
     public static IndexWriter OpenWriter(string indexPath, OpenMode mode, double ramBufferMB, MergePolicy? mergePolicy = null)
     {
         System.IO.Directory.CreateDirectory(indexPath);
         var dir = FSDirectory.Open(indexPath);
         try
         {
+            if (IndexWriter.IsLocked(dir))
+                throw new LockObtainFailedException($"Index '{indexPath}' is locked by another writer (is Jamey, or a simulator, running?).");
             var config = new IndexWriterConfig(Version, new StandardAnalyzer(Version))
             {
                 OpenMode = mode,
