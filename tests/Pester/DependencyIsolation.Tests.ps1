@@ -11,17 +11,18 @@ AfterAll { Remove-Item $root -Recurse -Force -ErrorAction Ignore }
 Describe 'Dependency isolation' {
     It 'works in a session that already loaded another Microsoft.Data.Sqlite and SQLitePCLRaw' {
         $oldSqlite | Should -Exist
+        # The old assemblies load first, as another module would have loaded them; then Jamey3.
         $script = @"
+`$ErrorActionPreference = 'Stop'
 Add-Type -Path '$oldPcl'
 Add-Type -Path '$oldSqlite'
+Import-Module '$(Get-JameyModulePath)'
 `$b = New-JameyBackup -DataPath '$data' -BackupPath '$root/repo'
 (Test-JameyBackup -InputObject `$b).Passed
 [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'Microsoft.Data.Sqlite' } | ForEach-Object { 'sqlite ' + `$_.GetName().Version.Major }
 "@
-        # Import-Module comes after the old assemblies here, so the child imports it itself.
         $cmd = Get-PwshCommand
-        $full = "`$ErrorActionPreference = 'Stop'`n" + ($script -replace "^Add-Type -Path '$([regex]::Escape($oldSqlite))'", "Add-Type -Path '$oldSqlite'`nImport-Module '$(Get-JameyModulePath)'")
-        $out = & $cmd[0] @($cmd | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $full 2>&1 | ForEach-Object { "$_" }
+        $out = & $cmd[0] @($cmd | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script 2>&1 | ForEach-Object { "$_" }
         $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
         $out | Should -Contain 'True'
         $out | Should -Contain 'sqlite 8'

@@ -103,7 +103,7 @@ try { New-JameyBackup -DataPath '$data' -BackupPath '$root/repo-badenv' } catch 
             $err.FullyQualifiedErrorId | Should -BeLike 'RepositoryBusy,*'
             $err.CategoryInfo.Category | Should -Be ResourceBusy
         }
-        finally { Stop-Process -Id $holder.Id -Force; $holder.WaitForExit() ; Get-Process sleep -ErrorAction Ignore | Where-Object { $_.Parent.Id -eq $holder.Id } | Stop-Process -Force }
+        finally { $holder.Kill($true); $holder.WaitForExit() }   # the whole tree: sleep inherits the locked descriptor
         Start-Sleep -Milliseconds 300
         (New-JameyBackup -DataPath $data -BackupPath $repo -LockTimeoutSeconds 5).Status | Should -Be Complete
     }

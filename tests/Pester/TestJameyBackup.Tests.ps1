@@ -4,7 +4,8 @@ BeforeAll {
     $root = New-TestDirectory 'test'
     $data = New-SampleData -Path (Join-Path $root 'data')
     $repo = Join-Path $root 'repo'
-    $made = 1..2 | ForEach-Object { New-JameyBackup -DataPath $data -BackupPath $repo }
+    # -Full: no shared segment files, so damage to one backup's file shows in that backup alone.
+    $made = 1..2 | ForEach-Object { New-JameyBackup -DataPath $data -BackupPath $repo -Full }
 }
 AfterAll { Remove-Item $root -Recurse -Force -ErrorAction Ignore }
 

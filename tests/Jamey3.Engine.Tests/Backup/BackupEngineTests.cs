@@ -89,7 +89,7 @@ public class BackupEngineTests
         var data = TestData.CreateIn(dir, 600_000);
         var repo = new BackupRepository(dir.Combine("repo"));
         using var cts = new CancellationTokenSource();
-        using var writer = new JameyWriterSimulator(data, seed: 11, new WriterSimulatorOptions { CommitInterval = TimeSpan.FromMilliseconds(5) });
+        using var writer = new JameyWriterSimulator(data, seed: 11, new WriterSimulatorOptions { CommitIntervalMs = 5, ForceMergeEveryCommits = 10 });
         var writing = Task.Run(() => writer.Run(cts.Token));
         try
         {
