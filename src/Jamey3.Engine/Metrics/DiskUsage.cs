@@ -12,7 +12,8 @@ namespace Jamey3.Engine.Metrics;
 /// A file is identified by its device and inode number, read with <c>lstat</c> on 64-bit Linux
 /// (where <c>st_dev</c> and <c>st_ino</c> are the first two 64-bit fields of <c>struct stat</c> on
 /// every architecture .NET runs on), and by its volume serial number and file index on Windows.
-/// Elsewhere (macOS, 32-bit Linux) every path is counted, which over-counts shared files.
+/// Elsewhere (macOS, 32-bit Linux) every path is counted, which over-counts shared files; so is a
+/// Windows file whose identity cannot be read. The Windows path is not exercised by the tests here.
 /// Sizes are apparent sizes (file lengths), not allocated blocks. Symbolic links are neither
 /// followed nor counted. Files and folders that vanish during the walk (a backup being published
 /// or removed by another process) are skipped; any other failure throws.
@@ -103,22 +104,28 @@ public static partial class DiskUsage
 
     static (ulong, ulong)? IdentifyWindows(string path)
     {
-        SafeFileHandle handle;
-        try
+        // Attribute-only access: no sharing violation even with a file another process holds with
+        // FileShare.None (the repository's writer.lock during a backup).
+        using var handle = CreateFileW(path, FileReadAttributes, FileShareAll, IntPtr.Zero, OpenExisting,
+            FileFlagBackupSemantics | FileFlagOpenReparsePoint, IntPtr.Zero);
+        if (handle.IsInvalid)
         {
-            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            int error = Marshal.GetLastPInvokeError();
+            if (error is 2 or 3) return null; // ERROR_FILE_NOT_FOUND, ERROR_PATH_NOT_FOUND: vanished
+            return (0, 0); // identity unknown: count it rather than fail the whole measure
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-        using (handle)
-        {
-            if (!GetFileInformationByHandle(handle, out var info))
-                throw new IOException($"Could not read the identity of '{path}' (error {Marshal.GetLastPInvokeError()}).");
-            return (info.VolumeSerialNumber, ((ulong)info.FileIndexHigh << 32) | info.FileIndexLow);
-        }
+        if (!GetFileInformationByHandle(handle, out var info)) return (0, 0);
+        return (info.VolumeSerialNumber, ((ulong)info.FileIndexHigh << 32) | info.FileIndexLow);
     }
+
+    const uint FileReadAttributes = 0x80;
+    const uint FileShareAll = 0x1 | 0x2 | 0x4;
+    const uint OpenExisting = 3;
+    const uint FileFlagBackupSemantics = 0x02000000;
+    const uint FileFlagOpenReparsePoint = 0x00200000;
+
+    [LibraryImport("kernel32.dll", EntryPoint = "CreateFileW", StringMarshalling = StringMarshalling.Utf16, SetLastError = true)]
+    private static partial SafeFileHandle CreateFileW(string path, uint access, uint share, IntPtr security, uint creation, uint flags, IntPtr template);
 
     [LibraryImport("libc", EntryPoint = "lstat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static unsafe partial int LStat(string path, byte* buffer);

@@ -60,6 +60,13 @@ public sealed class MetricsExporter : IDisposable
         lock (_gate)
         {
             if (Endpoint is { } running) return running;
+            // HttpListeners of one process share a socket per address and port, and the runtime removes
+            // a prefix without checking which listener registered it: a second listener on a port this
+            // process already serves must never be started (nor stopped after failing). Refuse it first.
+            lock (PortsInUse)
+            {
+                if (!PortsInUse.Add(Port)) throw new MetricsPortInUseException(Port, "another Jamey3 metrics endpoint in this process");
+            }
             var server = new MetricServer(Host, Port, MetricsExporterOptions.UrlPath, Collector.Registry);
             try
             {
@@ -67,7 +74,7 @@ public sealed class MetricsExporter : IDisposable
             }
             catch (HttpListenerException e)
             {
-                server.Dispose();
+                lock (PortsInUse) PortsInUse.Remove(Port);
                 throw Translate(e);
             }
             _server = server;
@@ -92,10 +99,25 @@ public sealed class MetricsExporter : IDisposable
             _server = null;
             Endpoint = null;
             if (server is null) return;
-            server.Stop();
-            server.Dispose();
+            try
+            {
+                server.Stop();
+                server.Dispose();
+            }
+            catch (Exception e) when (e is HttpListenerException or SocketException or ObjectDisposedException or InvalidOperationException)
+            {
+                // The managed listener closes its socket first, then unregisters again and in doing so binds
+                // the port for a moment; if another program took the port meanwhile that fails. Our socket is
+                // closed either way.
+            }
+            finally
+            {
+                lock (PortsInUse) PortsInUse.Remove(Port);
+            }
         }
     }
+
+    static readonly HashSet<int> PortsInUse = [];
 
     public void Dispose() => Stop();
 
