@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using Jamey3.Engine.Configuration;
 using Jamey3.Engine.History;
 using Jamey3.Engine.Metrics;
@@ -7,7 +8,7 @@ using static Jamey3.Engine.Metrics.BackupMetricNames;
 
 namespace Jamey3.Engine.Tests.Metrics;
 
-public sealed class BackupMetricsCollectorTests : IDisposable
+public sealed class BackupMetricsCollectorTests(ITestOutputHelper output) : IDisposable
 {
     readonly MetricsWorkspace _ws = new();
 
@@ -176,6 +177,38 @@ public sealed class BackupMetricsCollectorTests : IDisposable
         var m = await Collect(new BackupMetricsCollector(_ws.RepositoryPath));
         Assert.Equal(1, m[Up]);
         Assert.Equal(1, m[Retained]);
+    }
+
+    [Fact]
+    public async Task Collections_during_backups_of_another_writer_stay_up()
+    {
+        _ws.Backup();
+        var c = new BackupMetricsCollector(_ws.RepositoryPath);
+        using var done = new CancellationTokenSource();
+        var writer = Task.Run(() =>
+        {
+            try
+            {
+                for (int i = 0; i < 6; i++) _ws.Backup(); // staging folders appear, get published, history is rewritten
+            }
+            finally { done.Cancel(); }
+        });
+        var failures = new List<string>();
+        int collections = 0;
+        var slowest = TimeSpan.Zero;
+        while (!done.IsCancellationRequested)
+        {
+            var r = c.Refresh();
+            collections++;
+            if (r.Duration > slowest) slowest = r.Duration;
+            if (!r.RepositoryReadable) failures.Add(r.Error!);
+        }
+        await writer;
+        output.WriteLine($"{collections} collections during 6 backups, slowest {slowest.TotalMilliseconds:0.0} ms");
+        Assert.Empty(failures);
+        Assert.True(collections > 0);
+        var m = await Collect(c);
+        Assert.Equal(7, m[Retained]);
     }
 
     [Fact]
