@@ -16,8 +16,8 @@ public sealed class MetricsExporterTests : IDisposable
 
     public void Dispose()
     {
-        foreach (var e in _started) e.Dispose();
-        _ws.Dispose();
+        try { foreach (var e in _started) e.Dispose(); }
+        finally { _ws.Dispose(); }
     }
 
     MetricsExporter StartExporter(JameySettings? settings = null)
