@@ -74,7 +74,10 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
                 _observer.Verbose($"{component}: {entry.FileCount} file(s), {entry.Size} bytes.");
             }
 
-            manifest.CompletedAt = DateTimeOffset.UtcNow;
+            // Whole milliseconds, so the manifest, the run history and the exported metric
+            // (Unix seconds as a double) all state the same instant exactly.
+            var completed = DateTimeOffset.UtcNow;
+            manifest.CompletedAt = completed.AddTicks(-(completed.UtcTicks % TimeSpan.TicksPerMillisecond));
             manifest.DurationSeconds = watch.Elapsed.TotalSeconds;
             manifest.Totals = new Manifest.TotalsEntry
             {
@@ -96,7 +99,8 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
             var result = BackupRepository.FromManifest(manifest, published, repo.Root);
             history.Record(new RunRecord
             {
-                Operation = RunOperation.Backup, StartedAt = started, FinishedAt = DateTimeOffset.UtcNow,
+                // The run finished when its manifest says the backup completed: one instant for both.
+                Operation = RunOperation.Backup, StartedAt = started, FinishedAt = manifest.CompletedAt,
                 Success = true, BackupId = backupId, SizeBytes = result.TotalSize,
             });
             return result;
