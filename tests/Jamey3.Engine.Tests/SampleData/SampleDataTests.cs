@@ -121,7 +121,8 @@ public sealed class SampleDataTests : IDisposable
             using var cts = new CancellationTokenSource();
             var run = Task.Run(() => sim.Run(cts.Token));
             var deadline = Stopwatch.StartNew();
-            while (sim.Commits < 25 && deadline.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(20);
+            // A forced merge is skipped while the index is busy merging, so wait for one to have started.
+            while ((sim.Commits < 25 || sim.ForceMerges == 0) && deadline.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(20);
 
             // Readers (what a backup does) work while the writers are busy.
             using (var dir = FSDirectory.Open(JameyLayout.IndexPath(path, "working")))
