@@ -6,23 +6,11 @@ using Microsoft.Data.Sqlite;
 
 namespace Jamey3.Engine.Tests.SampleData;
 
-/// <summary>Checks that the sample data generator, the writer simulator and the CLI produce what the backup tests rely on.</summary>
-public sealed class SampleDataTests : IDisposable
+// Three classes so xunit runs generator, simulator and CLI checks side by side; each test gets its own temp folder.
+
+/// <summary>The generator produces the directory shape, determinism and sizes that backup tests rely on.</summary>
+public sealed class SampleDataGeneratorTests : SampleDataTestBase
 {
-    private const long SmallSize = 200 * 1024;
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "jamey3-sample-tests-" + Guid.NewGuid().ToString("N"));
-
-    public SampleDataTests() => System.IO.Directory.CreateDirectory(_root);
-
-    public void Dispose()
-    {
-        try { System.IO.Directory.Delete(_root, recursive: true); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
-
-    private string NewPath(string name) => Path.Combine(_root, name);
-
     [Fact]
     public void Generate_same_seed_and_size_gives_same_rows_and_documents()
     {
@@ -101,6 +89,27 @@ public sealed class SampleDataTests : IDisposable
         Assert.Throws<IOException>(() => SampleDataGenerator.Generate(path, SmallSize, seed: 3));
     }
 
+    [Theory]
+    [InlineData("204800", 204800L)]
+    [InlineData("200KB", 204800L)]
+    [InlineData("10MB", 10485760L)]
+    [InlineData("1GB", 1073741824L)]
+    [InlineData("1.5 GiB", 1610612736L)]
+    [InlineData("3m", 3145728L)]
+    public void ByteSize_parses_binary_units(string text, long expected) => Assert.Equal(expected, ByteSize.Parse(text));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("10XB")]
+    [InlineData("-5MB")]
+    [InlineData("MB")]
+    [InlineData("0")]
+    public void ByteSize_rejects_nonsense(string text) => Assert.False(ByteSize.TryParse(text, out _));
+}
+
+/// <summary>A simulated running Jamey writes and commits under readers, and a lock holder keeps writers out.</summary>
+public sealed class JameyWriterSimulatorTests : SampleDataTestBase
+{
     [Fact]
     public async Task Simulator_commits_while_running_and_leaves_db_and_indices_readable()
     {
@@ -186,36 +195,24 @@ public sealed class SampleDataTests : IDisposable
         sim.Tick();
         Assert.Equal(1, sim.Ticks);
     }
+}
 
-    [Theory]
-    [InlineData("204800", 204800L)]
-    [InlineData("200KB", 204800L)]
-    [InlineData("10MB", 10485760L)]
-    [InlineData("1GB", 1073741824L)]
-    [InlineData("1.5 GiB", 1610612736L)]
-    [InlineData("3m", 3145728L)]
-    public void ByteSize_parses_binary_units(string text, long expected) => Assert.Equal(expected, ByteSize.Parse(text));
-
-    [Theory]
-    [InlineData("")]
-    [InlineData("10XB")]
-    [InlineData("-5MB")]
-    [InlineData("MB")]
-    [InlineData("0")]
-    public void ByteSize_rejects_nonsense(string text) => Assert.False(ByteSize.TryParse(text, out _));
-
+/// <summary>The jamey3-sample process contract used by PowerShell tests: READY, one JSON line, exit codes.</summary>
+public sealed class SampleCliTests : SampleDataTestBase
+{
     [Fact]
     public void Cli_rejects_bad_arguments_with_exit_code_2()
     {
-        Assert.Equal(2, RunCli(["generate", "--path", NewPath("x")]).ExitCode);
+        var noSize = RunCli(["generate", "--path", NewPath("x")]);
+        Assert.Equal(2, noSize.ExitCode);
+        Assert.Contains("--size", noSize.StdErr);
         Assert.Equal(2, RunCli(["generate", "--path", NewPath("x"), "--size", "lots"]).ExitCode);
         Assert.Equal(2, RunCli(["write", "--path", NewPath("x"), "--colour", "blue"]).ExitCode);
-        Assert.Equal(2, RunCli(["frobnicate"]).ExitCode);
         Assert.False(System.IO.Directory.Exists(NewPath("x")));
     }
 
     [Fact]
-    public void Cli_write_prints_READY_and_stops_with_json_when_stdin_closes()
+    public async Task Cli_write_prints_READY_and_stops_with_json_when_stdin_closes()
     {
         var path = NewPath("cli");
         var gen = RunCli(["generate", "--path", path, "--size", "150KB", "--seed", "4"]);
@@ -223,21 +220,46 @@ public sealed class SampleDataTests : IDisposable
         Assert.Contains("\"rowCount\":", gen.StdOut);
 
         using var p = StartCli(["write", "--path", path, "--interval-ms", "20"]);
-        Assert.Equal("READY", p.StandardOutput.ReadLine());
-        Thread.Sleep(500);
-        p.StandardInput.Close();
-        var json = p.StandardOutput.ReadToEnd();
-        Assert.True(p.WaitForExit(15000), "write did not exit after stdin closed");
-        Assert.Equal(0, p.ExitCode);
-        using var doc = System.Text.Json.JsonDocument.Parse(json);
-        Assert.True(doc.RootElement.GetProperty("commits").GetInt64() > 0);
+        try
+        {
+            var stderr = p.StandardError.ReadToEndAsync();
+            Assert.Equal("READY", await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(15)));
+            await Task.Delay(500);
+            p.StandardInput.Close();
+            var json = await p.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(15));
+            await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
+            Assert.True(p.ExitCode == 0, $"exit {p.ExitCode}: {await stderr}");
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            Assert.True(doc.RootElement.GetProperty("commits").GetInt64() > 0);
+        }
+        finally
+        {
+            if (!p.HasExited) p.Kill(entireProcessTree: true);
+        }
+    }
+}
+
+/// <summary>Temp folder per test plus readers for the database and the indices.</summary>
+public abstract class SampleDataTestBase : IDisposable
+{
+    protected const long SmallSize = 200 * 1024;
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "jamey3-sample-tests-" + Guid.NewGuid().ToString("N"));
+
+    protected SampleDataTestBase() => System.IO.Directory.CreateDirectory(_root);
+
+    public void Dispose()
+    {
+        try { System.IO.Directory.Delete(_root, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        GC.SuppressFinalize(this);
     }
 
-    // ---- helpers ----
+    protected string NewPath(string name) => Path.Combine(_root, name);
 
-    private sealed record Row(string Id, string Content, string Timestamp, string Layer, string Tags, string Assoc, string Created, string Updated);
+    protected sealed record Row(string Id, string Content, string Timestamp, string Layer, string Tags, string Assoc, string Created, string Updated);
 
-    private static List<Row> ReadRows(string path)
+    protected static List<Row> ReadRows(string path)
     {
         using var db = OpenDb(path);
         using var cmd = db.CreateCommand();
@@ -249,7 +271,7 @@ public sealed class SampleDataTests : IDisposable
         return rows;
     }
 
-    private static Dictionary<string, string> ReadMetadata(string path)
+    protected static Dictionary<string, string> ReadMetadata(string path)
     {
         using var db = OpenDb(path);
         using var cmd = db.CreateCommand();
@@ -261,7 +283,7 @@ public sealed class SampleDataTests : IDisposable
     }
 
     /// <summary>Live documents of an index as (id, content, timestamp ms), sorted by id.</summary>
-    private static List<(string Id, string Content, long Timestamp)> ReadDocs(string path, string index)
+    protected static List<(string Id, string Content, long Timestamp)> ReadDocs(string path, string index)
     {
         using var dir = FSDirectory.Open(JameyLayout.IndexPath(path, index));
         using var reader = DirectoryReader.Open(dir);
@@ -280,27 +302,27 @@ public sealed class SampleDataTests : IDisposable
         return [.. docs.OrderBy(d => d.Item1, StringComparer.Ordinal)];
     }
 
-    private static string SegmentsFile(string path, string index)
+    protected static string SegmentsFile(string path, string index)
     {
         using var dir = FSDirectory.Open(JameyLayout.IndexPath(path, index));
         return SegmentInfos.GetLastCommitSegmentsFileName(dir);
     }
 
-    private static SqliteConnection OpenDb(string path)
+    protected static SqliteConnection OpenDb(string path)
     {
         var db = new SqliteConnection($"Data Source={JameyLayout.DatabasePath(path)};Mode=ReadWrite;Pooling=False");
         db.Open();
         return db;
     }
 
-    private static T Scalar<T>(SqliteConnection db, string sql)
+    protected static T Scalar<T>(SqliteConnection db, string sql)
     {
         using var cmd = db.CreateCommand();
         cmd.CommandText = sql;
         return (T)Convert.ChangeType(cmd.ExecuteScalar()!, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private static Process StartCli(string[] args)
+    protected static Process StartCli(string[] args)
     {
         var exe = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "jamey3-sample.exe" : "jamey3-sample");
         var psi = File.Exists(exe)
@@ -313,7 +335,7 @@ public sealed class SampleDataTests : IDisposable
         return Process.Start(psi)!;
     }
 
-    private static (int ExitCode, string StdOut, string StdErr) RunCli(string[] args)
+    protected static (int ExitCode, string StdOut, string StdErr) RunCli(string[] args)
     {
         using var p = StartCli(args);
         p.StandardInput.Close();
