@@ -8,7 +8,7 @@ namespace Jamey3.SampleData;
 /// Behaves like a running Jamey 3.0 for backup tests: keeps <c>jamey.db</c> open in WAL mode and an
 /// IndexWriter (with its <c>write.lock</c>) on each of the five indices, and keeps writing — new
 /// memories, updates to earlier ones, frequent commits, merges that delete old segment files.
-/// Text is drawn from <paramref name="seed"/>; ids are time-ordered GUIDs and timestamps are the real
+/// Text is drawn from the seed; ids are time-ordered GUIDs and timestamps are the real
 /// clock, so running twice on the same directory never collides.
 /// </summary>
 public sealed class JameyWriterSimulator : IDisposable
