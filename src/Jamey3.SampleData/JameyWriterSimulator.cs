@@ -8,7 +8,7 @@ namespace Jamey3.SampleData;
 /// Behaves like a running Jamey 3.0 for backup tests: keeps <c>jamey.db</c> open in WAL mode and an
 /// IndexWriter (with its <c>write.lock</c>) on each of the five indices, and keeps writing — new
 /// memories, updates to earlier ones, frequent commits, merges that delete old segment files.
-/// Text is drawn from <paramref name="seed"/>; ids are time-ordered GUIDs and timestamps are the real
+/// Text is drawn from the seed; ids are time-ordered GUIDs and timestamps are the real
 /// clock, so running twice on the same directory never collides.
 /// </summary>
 public sealed class JameyWriterSimulator : IDisposable
@@ -21,6 +21,7 @@ public sealed class JameyWriterSimulator : IDisposable
     private readonly SampleDatabase.RecordWriter _records;
     private readonly Dictionary<string, IndexWriter> _writers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _pending = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ObservableMergeScheduler> _schedulers = new(StringComparer.Ordinal);
     private readonly RecordFactory _factory;
     private readonly MemoryIndexes.DocBuilder _doc = new();
     private readonly List<MemoryRecord> _recent = new(RecentCapacity);
@@ -61,9 +62,17 @@ public sealed class JameyWriterSimulator : IDisposable
                     SegmentsPerTier = Options.SegmentsPerTier,
                     MaxMergeAtOnce = Math.Max(2, Options.SegmentsPerTier),
                     FloorSegmentMB = 0.25,
+                    // Natural merges churn the small, fresh segments; the big ones of a large
+                    // generated index are only rewritten by the occasional forced merge.
+                    MaxMergedSegmentMB = 64,
                 };
+                // One merge thread per index, and room for queued merges so that a long merge on a
+                // big index never stalls the writing thread (Lucene blocks it past MaxMergeCount).
+                var scheduler = new ObservableMergeScheduler();
+                scheduler.SetMaxMergesAndThreads(16, 1);
+                _schedulers[name] = scheduler;
                 _writers[name] = MemoryIndexes.OpenWriter(JameyLayout.IndexPath(DataPath, name), OpenMode.CREATE_OR_APPEND,
-                    Options.RamBufferMB, policy);
+                    Options.RamBufferMB, policy, scheduler);
                 _pending[name] = 0;
             }
         }
@@ -239,10 +248,21 @@ public sealed class JameyWriterSimulator : IDisposable
                 _mergeTarget = (_mergeTarget + 1) % JameyLayout.IndexNames.Count;
                 // Runs on the merge scheduler's thread; the merged segment shows up at a later commit,
                 // and the files it replaces are deleted then — mid-backup, if a backup is running.
-                _writers[target].ForceMerge(Options.ForceMergeMaxSegments, doWait: false);
-                Interlocked.Increment(ref _forceMerges);
+                // An index still busy merging is skipped rather than piling up rewrites of big segments.
+                var writer = _writers[target];
+                if (_schedulers[target].RunningMerges == 0 && !writer.HasPendingMerges())
+                {
+                    writer.ForceMerge(Options.ForceMergeMaxSegments, doWait: false);
+                    Interlocked.Increment(ref _forceMerges);
+                }
             }
         }
+    }
+
+    /// <summary>Lucene keeps the number of running merge threads protected; this makes it readable.</summary>
+    private sealed class ObservableMergeScheduler : ConcurrentMergeScheduler
+    {
+        public int RunningMerges => MergeThreadCount;
     }
 
     private void Remember(MemoryRecord r)

@@ -20,7 +20,8 @@ internal static class MemoryIndexes
     /// exclusive lock and does see the other process, so it is checked first (a small race remains).
     /// </remarks>
     /// <exception cref="LockObtainFailedException">The index is already held by a writer.</exception>
-    public static IndexWriter OpenWriter(string indexPath, OpenMode mode, double ramBufferMB, MergePolicy? mergePolicy = null)
+    public static IndexWriter OpenWriter(string indexPath, OpenMode mode, double ramBufferMB, MergePolicy? mergePolicy = null,
+        IMergeScheduler? mergeScheduler = null)
     {
         System.IO.Directory.CreateDirectory(indexPath);
         var dir = FSDirectory.Open(indexPath);
@@ -34,6 +35,7 @@ internal static class MemoryIndexes
                 RAMBufferSizeMB = ramBufferMB,
             };
             if (mergePolicy is not null) config.MergePolicy = mergePolicy;
+            if (mergeScheduler is not null) config.MergeScheduler = mergeScheduler;
             return new IndexWriter(dir, config);
         }
         catch

@@ -8,8 +8,9 @@ namespace Jamey3.SampleData;
 /// <summary>
 /// Builds a Jamey 3.0 data directory (<c>jamey.db</c> in WAL mode plus five Lucene indices) of roughly
 /// a requested size. The logical content — row ids, texts, timestamps, which index holds which
-/// document — is a pure function of the seed and the size; only Lucene's bookkeeping (commit
-/// timestamps, segment layout chosen by background merges) can differ between two runs.
+/// document — is a pure function of the seed and the size, and so is <c>jamey.db</c> byte for byte;
+/// only Lucene's bookkeeping (timestamps recorded in segment and commit files) differs between runs.
+/// Every memory row has a document with the same id, content and timestamp in its layer's index.
 /// </summary>
 public static class SampleDataGenerator
 {
@@ -55,8 +56,9 @@ public static class SampleDataGenerator
 
     /// <summary>
     /// Creates the data directory at <paramref name="dataPath"/> (which may exist but must not already
-    /// hold <c>jamey.db</c> or <c>memory/</c>) with about <paramref name="targetBytes"/> bytes on disk,
-    /// split roughly half database, half indices.
+    /// hold <c>jamey.db</c> or <c>memory/</c>) with about <paramref name="targetBytes"/> bytes on disk
+    /// (within a few percent from a few MB up; small targets overshoot by per-segment overhead), about
+    /// 55% database and 45% indices. Uses one producer thread plus one writer thread per store.
     /// </summary>
     /// <exception cref="IOException">The directory already holds Jamey data.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; the directory is left half-written.</exception>
@@ -73,7 +75,7 @@ public static class SampleDataGenerator
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var token = linked.Token;
 
-        var dbQueue = new BlockingCollection<List<MemoryRecord>>(QueueDepth);
+        using var dbQueue = new BlockingCollection<List<MemoryRecord>>(QueueDepth);
         var indexQueues = JameyLayout.IndexNames.ToDictionary(n => n, _ => new BlockingCollection<List<MemoryRecord>>(QueueDepth));
         var indexJobs = JameyLayout.IndexNames.ToDictionary(n => n, n => new IndexJob(n, targetBytes));
 
@@ -88,7 +90,11 @@ public static class SampleDataGenerator
 
         // First failure cancels the rest so nobody blocks on a queue nobody drains.
         foreach (var t in tasks)
-            t.ContinueWith(_ => linked.Cancel(), TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+            t.ContinueWith(_ =>
+            {
+                try { linked.Cancel(); }
+                catch (ObjectDisposedException) { }
+            }, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
 
         try
         {
@@ -101,6 +107,10 @@ public static class SampleDataGenerator
             if (real.Count > 1) throw new AggregateException("Sample data generation failed.", real);
             ct.ThrowIfCancellationRequested();
             throw new OperationCanceledException("Sample data generation was cancelled.", ae, ct);
+        }
+        finally
+        {
+            foreach (var q in indexQueues.Values) q.Dispose();
         }
         ct.ThrowIfCancellationRequested();
         sw.Stop();

@@ -12,8 +12,11 @@ public sealed record WriterSimulatorOptions
     /// <summary>Share of the written memories that are updates of existing ones (0..1).</summary>
     public double UpdateFraction { get; init; } = 0.25;
 
-    /// <summary>Start a background <c>ForceMerge</c> on one index (round robin) every this many index commits; 0 turns it off.</summary>
-    public int ForceMergeEveryCommits { get; init; } = 40;
+    /// <summary>
+    /// Start a background <c>ForceMerge</c> on one index (round robin) every this many index commits; 0 turns
+    /// it off. At the defaults (~25 commits/s over all indices) that is one every ~8 s, each index every ~40 s.
+    /// </summary>
+    public int ForceMergeEveryCommits { get; init; } = 200;
 
     /// <summary>Segment count a forced merge aims for.</summary>
     public int ForceMergeMaxSegments { get; init; } = 2;
