@@ -15,6 +15,9 @@
         'New-JameyBackup'
         'Get-JameyBackup'
         'Test-JameyBackup'
+        'Start-JameyMetrics'
+        'Stop-JameyMetrics'
+        'Export-JameyMetrics'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -33,7 +33,6 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
     {
         var dataPath = Path.GetFullPath(request.DataPath);
         var components = request.Components.Count == 0 ? DataLayout.All : request.Components;
-        CheckSource(dataPath, components);
 
         var repo = new BackupRepository(request.RepositoryPath);
         Directory.CreateDirectory(repo.Root);
@@ -44,6 +43,8 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
         string? staging = null;
         try
         {
+            // Inside the try: a run that finds no data is a failed run, recorded for the metrics and alerts.
+            CheckSource(dataPath, components);
             using var writer = repo.AcquireWriter("New-JameyBackup", request.LockTimeout, ct);
             if (writer.RecoveredFrom is { } stale)
                 _observer.Warning($"Recovered the repository lock left by {stale}, which is no longer running.");
