@@ -16,7 +16,6 @@ public sealed partial class ScheduleEnvironment
 {
     public string StateDirectory { get; init; } = DefaultStateDirectory();
     public string HomeDirectory { get; init; } = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-    public string UserName { get; init; } = Environment.UserName;
     /// <summary>Unix: the effective user is root (systemd units then go to /etc/systemd/system).</summary>
     public bool IsRoot { get; init; } = !OperatingSystem.IsWindows() && GetEffectiveUserId() == 0;
     /// <summary>Unix: the real user id (launchctl's gui/&lt;uid&gt; domain).</summary>

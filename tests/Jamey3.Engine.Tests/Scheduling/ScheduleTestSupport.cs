@@ -41,7 +41,6 @@ static class Sched
     {
         StateDirectory = System.IO.Path.Combine(root, "state"),
         HomeDirectory = System.IO.Path.Combine(root, "home"),
-        UserName = "tester",
         IsRoot = false,
         UserId = 501,
         Runner = runner ?? new FakeRunner(),
