@@ -40,7 +40,7 @@ public sealed class CrontabCommandStore(IProcessRunner runner, string crontabPro
     ProcessResult Invoke(IReadOnlyList<string> args, string? input = null)
     {
         try { return runner.Run(Program, args, input); }
-        catch (FileNotFoundException e) { throw ScheduleErrors.Unavailable(SchedulerKind.Cron, $"'{Program}' is not installed or not on PATH.", e); }
+        catch (FileNotFoundException e) { throw ScheduleErrors.Unavailable(JameyScheduler.Cron, $"'{Program}' is not installed or not on PATH.", e); }
     }
 }
 
@@ -63,7 +63,7 @@ public sealed class CronScheduler : SchedulerBase
     }
 
     public ICrontabStore Store { get; }
-    public override SchedulerKind Kind => SchedulerKind.Cron;
+    public override JameyScheduler Kind => JameyScheduler.Cron;
 
     internal static CrontabEntry Entry(ResolvedSchedule s)
     {
@@ -89,7 +89,7 @@ public sealed class CronScheduler : SchedulerBase
     private protected override IReadOnlyList<string> Locations(string name) => [Store.Description];
 
     /// <summary>Like the base, but the installed line wins when someone edited it by hand.</summary>
-    private protected override ScheduleInfo Describe(string name)
+    private protected override JameyBackupSchedule Describe(string name)
     {
         var info = base.Describe(name);
         var installed = Crontab.Parse(Store.Read()).First(e => e.Name == name);
@@ -101,7 +101,7 @@ public sealed class CronScheduler : SchedulerBase
 
         ScheduleTrigger? trigger = null;
         try { trigger = ScheduleTrigger.Cron(installed.Schedule); } catch (Errors.JameyException) { }
-        return new ScheduleInfo
+        return new JameyBackupSchedule
         {
             Name = name,
             Scheduler = Kind,

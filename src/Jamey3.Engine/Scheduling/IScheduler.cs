@@ -5,7 +5,7 @@ namespace Jamey3.Engine.Scheduling;
 /// <summary>One operating-system scheduler, seen through the four things the cmdlets do with it.</summary>
 public interface IScheduler
 {
-    SchedulerKind Kind { get; }
+    JameyScheduler Kind { get; }
 
     /// <summary>
     /// Validates the definition and returns, without touching anything, the schedule as it would be
@@ -18,16 +18,16 @@ public interface IScheduler
     /// error (ScheduleExists) unless <paramref name="force"/>, which replaces it; a name registered
     /// with another scheduler is refused even with force. Nothing is left installed when it fails.
     /// </summary>
-    ScheduleInfo Register(ScheduleDefinition definition, bool force = false);
+    JameyBackupSchedule Register(ScheduleDefinition definition, bool force = false);
 
     /// <summary>Jamey3's schedules in this scheduler (never anything else it holds).</summary>
-    IReadOnlyList<ScheduleInfo> List();
+    IReadOnlyList<JameyBackupSchedule> List();
 
     /// <summary>One schedule, or null.</summary>
-    ScheduleInfo? Get(string name);
+    JameyBackupSchedule? Get(string name);
 
     /// <summary>Removes the schedule and its script (the log is kept); ScheduleNotFound when there is none.</summary>
-    ScheduleInfo Unregister(string name);
+    JameyBackupSchedule Unregister(string name);
 }
 
 /// <summary>
@@ -39,7 +39,7 @@ public abstract class SchedulerBase : IScheduler
     private protected SchedulerBase(ScheduleEnvironment? environment) => Environment = environment ?? ScheduleEnvironment.Current();
 
     public ScheduleEnvironment Environment { get; }
-    public abstract SchedulerKind Kind { get; }
+    public abstract JameyScheduler Kind { get; }
 
     /// <summary>The scheduler's own artifacts for a validated schedule (the script is added by the base).</summary>
     private protected abstract IReadOnlyList<ScheduleArtifact> BuildArtifacts(ResolvedSchedule schedule);
@@ -68,7 +68,7 @@ public abstract class SchedulerBase : IScheduler
     /// <summary>Throws SchedulerUnavailable when the scheduler cannot be used on this machine.</summary>
     private protected abstract void CheckAvailable();
 
-    public ScheduleInfo Register(ScheduleDefinition definition, bool force = false)
+    public JameyBackupSchedule Register(ScheduleDefinition definition, bool force = false)
     {
         var preview = Preview(definition);
         if (Environment.CheckPlatform) CheckAvailable();
@@ -105,15 +105,15 @@ public abstract class SchedulerBase : IScheduler
         return preview.Schedule;
     }
 
-    public IReadOnlyList<ScheduleInfo> List() => InstalledNames().Select(Describe).ToList();
+    public IReadOnlyList<JameyBackupSchedule> List() => InstalledNames().Select(Describe).ToList();
 
-    public ScheduleInfo? Get(string name)
+    public JameyBackupSchedule? Get(string name)
     {
         ScheduleName.Validate(name);
         return InstalledNames().Contains(name) ? Describe(name) : null;
     }
 
-    public ScheduleInfo Unregister(string name)
+    public JameyBackupSchedule Unregister(string name)
     {
         ScheduleName.Validate(name);
         if (Environment.CheckPlatform) CheckAvailable();
@@ -125,8 +125,8 @@ public abstract class SchedulerBase : IScheduler
         return info;
     }
 
-    /// <summary>An installed schedule as a ScheduleInfo, from the definition its script carries.</summary>
-    private protected virtual ScheduleInfo Describe(string name)
+    /// <summary>An installed schedule as a JameyBackupSchedule, from the definition its script carries.</summary>
+    private protected virtual JameyBackupSchedule Describe(string name)
     {
         var script = Environment.ScriptPath(name);
         var paths = Locations(name).Prepend(script);
@@ -139,7 +139,7 @@ public abstract class SchedulerBase : IScheduler
     }
 
     /// <summary>What can be said about an installed schedule whose script is missing or not readable.</summary>
-    private protected virtual ScheduleInfo DescribeWithoutDefinition(string name, IEnumerable<string> paths) => new()
+    private protected virtual JameyBackupSchedule DescribeWithoutDefinition(string name, IEnumerable<string> paths) => new()
     {
         Name = name,
         Scheduler = Kind,

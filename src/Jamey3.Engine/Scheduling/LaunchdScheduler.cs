@@ -26,7 +26,7 @@ public sealed class LaunchdScheduler : SchedulerBase
 
     public string AgentsDirectory { get; }
     public string Launchctl { get; }
-    public override SchedulerKind Kind => SchedulerKind.Launchd;
+    public override JameyScheduler Kind => JameyScheduler.Launchd;
 
     public static string Label(string name) => LabelPrefix + name;
     string PlistPath(string name) => Path.Combine(AgentsDirectory, Label(name) + ".plist");

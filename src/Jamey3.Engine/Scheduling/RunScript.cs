@@ -16,7 +16,7 @@ namespace Jamey3.Engine.Scheduling;
 /// C-style quoting with '%' and '$' escapes; the Windows command-line rules inside XML; a plist
 /// string), and would meet length limits (cron lines, Task Scheduler arguments). With a file, the
 /// argument vector every artifact carries is short and made only of paths and fixed switches, so
-/// it is trivially the same everywhere, and pasting <see cref="ScheduleInfo.Command"/> into a
+/// it is trivially the same everywhere, and pasting <see cref="JameyBackupSchedule.Command"/> into a
 /// terminal runs exactly what the scheduler runs. The file is also readable, and its header carries
 /// the definition, which Get-JameyBackupSchedule reads back.</para>
 /// <para>The cost is a second thing to keep in step with the scheduler entry: registering writes the
@@ -97,7 +97,6 @@ public static class RunScript
         L($"        Import-Module -Name {q(d.ModulePath)}");
         var backup = new StringBuilder($"        New-JameyBackup -DataPath {q(d.DataPath)} -BackupPath {q(d.BackupPath)}");
         if (d.Verify) backup.Append(" -Verify");
-        if (d.MetricsTextFile is not null) backup.Append($" -MetricsTextFile {q(d.MetricsTextFile)}");
         L(backup.ToString());
         if (d.ApplyRetention)
         {
@@ -117,6 +116,16 @@ public static class RunScript
         L("catch {");
         L("    Write-ScheduleLog (\"Schedule '$scheduleName' failed: \" + $_.Exception.Message + ' [' + $_.FullyQualifiedErrorId + ']')");
         L("}");
+        if (d.MetricsTextFile is not null)
+        {
+            // After success and failure alike, so node_exporter sees the failed run too.
+            L("try {");
+            L($"    Export-JameyMetrics -BackupPath {q(d.BackupPath)} -Path {q(d.MetricsTextFile)} | Out-Null");
+            L("}");
+            L("catch {");
+            L("    Write-ScheduleLog ('Could not write the metrics text file: ' + $_.Exception.Message)");
+            L("}");
+        }
         L("exit $exitCode");
         return sb.ToString();
     }
@@ -129,7 +138,7 @@ public static class RunScript
     }
 
     /// <summary>The definition and scheduler recorded in a script's header; null when the file is missing or not ours.</summary>
-    public static (ScheduleDefinition Definition, SchedulerKind Scheduler, string LogPath)? ReadDefinition(string scriptPath)
+    public static (ScheduleDefinition Definition, JameyScheduler Scheduler, string LogPath)? ReadDefinition(string scriptPath)
     {
         try
         {
@@ -151,7 +160,7 @@ public static class RunScript
     {
         public int Format { get; set; } = 1;
         public string Name { get; set; } = "";
-        public SchedulerKind Scheduler { get; set; }
+        public JameyScheduler Scheduler { get; set; }
         public string Trigger { get; set; } = "";
         public string DataPath { get; set; } = "";
         public string BackupPath { get; set; } = "";
@@ -187,7 +196,7 @@ public static class RunScript
             ExecutionTimeLimitSeconds = s.Definition.ExecutionTimeLimit.TotalSeconds,
         };
 
-        public (ScheduleDefinition, SchedulerKind, string) ToDefinition() => (new ScheduleDefinition
+        public (ScheduleDefinition, JameyScheduler, string) ToDefinition() => (new ScheduleDefinition
         {
             Name = Name,
             Trigger = ScheduleTrigger.ParseSpec(Trigger),

@@ -41,7 +41,7 @@ public sealed partial record ScheduleDefinition
     public TimeSpan ExecutionTimeLimit { get; init; } = TimeSpan.FromHours(12);
 
     /// <summary>Checks every field and fixes the derived values (script, log, command) for one scheduler.</summary>
-    internal ResolvedSchedule Resolve(ScheduleEnvironment env, SchedulerKind scheduler)
+    internal ResolvedSchedule Resolve(ScheduleEnvironment env, JameyScheduler scheduler)
     {
         ScheduleName.Validate(Name);
         if (Trigger is null) throw ScheduleErrors.BadDefinition("Trigger", "a schedule needs a trigger.");
@@ -67,10 +67,10 @@ public sealed partial record ScheduleDefinition
         var log = LogPath ?? env.DefaultLogPath(Name);
         var argv = new List<string>(PwshCommand) { "-NoProfile", "-NonInteractive" };
         // Group policy may demand signed scripts; the file is ours and local, so the run bypasses it.
-        if (scheduler == SchedulerKind.TaskScheduler) argv.AddRange(["-ExecutionPolicy", "Bypass"]);
+        if (scheduler == JameyScheduler.TaskScheduler) argv.AddRange(["-ExecutionPolicy", "Bypass"]);
         argv.AddRange(["-File", script]);
 
-        if (scheduler == SchedulerKind.TaskScheduler)
+        if (scheduler == JameyScheduler.TaskScheduler)
             foreach (var a in argv.Append(WorkingDirectory ?? ""))
                 if (a.Contains('%'))
                     throw ScheduleErrors.BadDefinition("Command", $"'{a}' contains '%', which Task Scheduler would expand as an environment variable.", a);
@@ -102,19 +102,19 @@ public sealed partial record ScheduleDefinition
 
 /// <summary>A validated definition with its derived script path, log path and argument vector.</summary>
 internal sealed record ResolvedSchedule(
-    ScheduleDefinition Definition, SchedulerKind Scheduler, string ScriptPath, string LogPath,
+    ScheduleDefinition Definition, JameyScheduler Scheduler, string ScriptPath, string LogPath,
     IReadOnlyList<string> Argv, ScheduleEnvironment Environment)
 {
     public string Name => Definition.Name;
 
     /// <summary>The command for people to read and paste: POSIX sh (with a leading cd when there is a working directory), or the Windows command line.</summary>
-    public string CommandLine => Scheduler == SchedulerKind.TaskScheduler
+    public string CommandLine => Scheduler == JameyScheduler.TaskScheduler
         ? CommandQuoting.WindowsCommandLine(Argv)
         : (Definition.WorkingDirectory is { } wd ? $"cd {CommandQuoting.Posix(wd)} && " : "") + CommandQuoting.PosixCommandLine(Argv);
 
     public string ScriptText => RunScript.Generate(this);
 
-    public ScheduleInfo ToInfo(IEnumerable<string> artifactPaths) => new()
+    public JameyBackupSchedule ToInfo(IEnumerable<string> artifactPaths) => new()
     {
         Name = Name,
         Scheduler = Scheduler,

@@ -6,7 +6,7 @@ namespace Jamey3.Engine.Scheduling;
 /// A trigger that is malformed, or that the chosen scheduler cannot express exactly. Nothing is
 /// registered when this is thrown: the engine refuses rather than install a different schedule.
 /// </summary>
-public sealed class ScheduleTriggerException(string part, string message, SchedulerKind? scheduler = null)
+public sealed class ScheduleTriggerException(string part, string message, JameyScheduler? scheduler = null)
     : JameyException(ErrorIdValue, JameyErrorKind.InvalidArgument, message, part)
 {
     public const string ErrorIdValue = "InvalidScheduleTrigger";
@@ -15,7 +15,7 @@ public sealed class ScheduleTriggerException(string part, string message, Schedu
     public string Part { get; } = part;
 
     /// <summary>The scheduler that cannot express the trigger; null when the trigger is wrong for every scheduler.</summary>
-    public SchedulerKind? Scheduler { get; } = scheduler;
+    public JameyScheduler? Scheduler { get; } = scheduler;
 }
 
 /// <summary>The stable error ids of scheduling, and the exceptions that carry them.</summary>
@@ -38,10 +38,10 @@ public static class ScheduleErrors
         string remedy = "Use -Force to replace it, or choose another name.") => new(Exists, JameyErrorKind.InvalidArgument,
         $"A Jamey3 backup schedule named '{name}' already exists ({where}). {remedy}", name);
 
-    internal static JameyException Missing(string name, SchedulerKind scheduler) => new(NotFound, JameyErrorKind.NotFound,
+    internal static JameyException Missing(string name, JameyScheduler scheduler) => new(NotFound, JameyErrorKind.NotFound,
         $"No Jamey3 backup schedule named '{name}' is registered with {SchedulerNames.Display(scheduler)}.", name);
 
-    internal static JameyException Unavailable(SchedulerKind scheduler, string reason, Exception? inner = null) =>
+    internal static JameyException Unavailable(JameyScheduler scheduler, string reason, Exception? inner = null) =>
         new(SchedulerUnavailable, JameyErrorKind.ResourceUnavailable,
             $"{SchedulerNames.Display(scheduler)} cannot be used here: {reason}", scheduler.ToString(), inner);
 

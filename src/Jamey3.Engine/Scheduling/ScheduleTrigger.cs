@@ -71,24 +71,24 @@ public abstract record ScheduleTrigger
     // ---- renderings ----------------------------------------------------------------------
 
     /// <summary>The five cron fields (minute hour day-of-month month day-of-week).</summary>
-    public virtual string ToCron() => RequirePattern(SchedulerKind.Cron).ToCron();
+    public virtual string ToCron() => RequirePattern(JameyScheduler.Cron).ToCron();
 
     /// <summary>The OnCalendar= value(s) of a systemd timer.</summary>
-    public virtual IReadOnlyList<string> ToSystemdOnCalendar() => [RequirePattern(SchedulerKind.Systemd).ToSystemdOnCalendar()];
+    public virtual IReadOnlyList<string> ToSystemdOnCalendar() => [RequirePattern(JameyScheduler.Systemd).ToSystemdOnCalendar()];
 
     /// <summary>
     /// The Triggers of a Task Scheduler task (elements in the task namespace). Times are local
     /// wall-clock times like cron's; at most 48 triggers (the schema's limit).
     /// </summary>
     public virtual IReadOnlyList<XElement> ToTaskSchedulerTriggerXml(TimeZoneInfo? zone = null) =>
-        TaskSchedulerXml.Triggers(RequirePattern(SchedulerKind.TaskScheduler), this);
+        TaskSchedulerXml.Triggers(RequirePattern(JameyScheduler.TaskScheduler), this);
 
     /// <summary>The StartCalendarInterval dictionaries of a launchd job (keys Month, Day, Weekday, Hour, Minute).</summary>
     public IReadOnlyList<IReadOnlyDictionary<string, int>> ToLaunchdCalendar() =>
-        RequirePattern(SchedulerKind.Launchd).ToLaunchdCalendar()
+        RequirePattern(JameyScheduler.Launchd).ToLaunchdCalendar()
         ?? throw new ScheduleTriggerException("CronExpression",
             $"'{Description}' would need more than {CalendarPattern.MaxLaunchdEntries} StartCalendarInterval entries in a launchd job; simplify the expression.",
-            SchedulerKind.Launchd);
+            JameyScheduler.Launchd);
 
     /// <summary>The next <paramref name="count"/> start times strictly after <paramref name="from"/>, in <paramref name="zone"/> (default: local).</summary>
     public virtual DateTimeOffset[] GetNextRuns(DateTimeOffset from, int count = 5, TimeZoneInfo? zone = null)
@@ -107,7 +107,7 @@ public abstract record ScheduleTrigger
 
     private protected virtual string CronForNextRuns => RequirePattern(null).ToCron();
 
-    private protected CalendarPattern RequirePattern(SchedulerKind? scheduler) =>
+    private protected CalendarPattern RequirePattern(JameyScheduler? scheduler) =>
         Pattern ?? throw ((EveryHoursTrigger)this).NotDividingADay(scheduler);
 
     // ---- persistence ---------------------------------------------------------------------
@@ -232,7 +232,7 @@ public sealed record EveryHoursTrigger : ScheduleTrigger
         return new DateTimeOffset(local, zone.GetUtcOffset(local));
     }
 
-    internal ScheduleTriggerException NotDividingADay(SchedulerKind? scheduler)
+    internal ScheduleTriggerException NotDividingADay(JameyScheduler? scheduler)
     {
         var who = scheduler is { } s ? SchedulerNames.Display(s) : "a calendar scheduler";
         return new ScheduleTriggerException("Hours",

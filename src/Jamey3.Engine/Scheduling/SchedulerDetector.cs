@@ -12,18 +12,18 @@ public sealed class SchedulerDetector
     public Func<string, bool> DirectoryExists { get; init; } = Directory.Exists;
     public Func<string, string?> FindProgram { get; init; } = FindOnPath;
 
-    public SchedulerKind Detect()
+    public JameyScheduler Detect()
     {
-        if (IsWindows()) return SchedulerKind.TaskScheduler;
-        if (IsMacOS()) return SchedulerKind.Launchd;
-        if (DirectoryExists(SystemdScheduler.RunningMarker)) return SchedulerKind.Systemd;
-        if (FindProgram("crontab") is not null) return SchedulerKind.Cron;
-        throw ScheduleErrors.Unavailable(SchedulerKind.Auto,
+        if (IsWindows()) return JameyScheduler.TaskScheduler;
+        if (IsMacOS()) return JameyScheduler.Launchd;
+        if (DirectoryExists(SystemdScheduler.RunningMarker)) return JameyScheduler.Systemd;
+        if (FindProgram("crontab") is not null) return JameyScheduler.Cron;
+        throw ScheduleErrors.Unavailable(JameyScheduler.Auto,
             "no scheduler was found: systemd is not running and there is no crontab program (install cron, e.g. the 'cron' or 'cronie' package).");
     }
 
     /// <summary>The requested scheduler, or the detected one for Auto.</summary>
-    public SchedulerKind Resolve(SchedulerKind requested) => requested == SchedulerKind.Auto ? Detect() : requested;
+    public JameyScheduler Resolve(JameyScheduler requested) => requested == JameyScheduler.Auto ? Detect() : requested;
 
     public static string? FindOnPath(string program)
     {
@@ -36,16 +36,16 @@ public sealed class SchedulerDetector
     }
 }
 
-/// <summary>Creates the scheduler for a <see cref="SchedulerKind"/> (Auto: the detected one).</summary>
+/// <summary>Creates the scheduler for a <see cref="JameyScheduler"/> (Auto: the detected one).</summary>
 public static class Schedulers
 {
-    public static IScheduler Create(SchedulerKind kind = SchedulerKind.Auto, ScheduleEnvironment? environment = null, SchedulerDetector? detector = null) =>
+    public static IScheduler Create(JameyScheduler kind = JameyScheduler.Auto, ScheduleEnvironment? environment = null, SchedulerDetector? detector = null) =>
         (detector ?? new SchedulerDetector()).Resolve(kind) switch
         {
-            SchedulerKind.Cron => new CronScheduler(environment),
-            SchedulerKind.Systemd => new SystemdScheduler(environment),
-            SchedulerKind.TaskScheduler => new TaskSchedulerScheduler(environment),
-            SchedulerKind.Launchd => new LaunchdScheduler(environment),
+            JameyScheduler.Cron => new CronScheduler(environment),
+            JameyScheduler.Systemd => new SystemdScheduler(environment),
+            JameyScheduler.TaskScheduler => new TaskSchedulerScheduler(environment),
+            JameyScheduler.Launchd => new LaunchdScheduler(environment),
             var other => throw new ArgumentOutOfRangeException(nameof(kind), other, null),
         };
 }

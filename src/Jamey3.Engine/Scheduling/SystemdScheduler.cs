@@ -25,7 +25,7 @@ public sealed class SystemdScheduler : SchedulerBase
 
     public string UnitDirectory { get; }
     public string Systemctl { get; }
-    public override SchedulerKind Kind => SchedulerKind.Systemd;
+    public override JameyScheduler Kind => JameyScheduler.Systemd;
     bool UserUnits => !Environment.IsRoot;
 
     public static string DefaultUnitDirectory(ScheduleEnvironment env)

@@ -20,7 +20,7 @@ public sealed class TaskSchedulerScheduler : SchedulerBase
     }
 
     public string Schtasks { get; }
-    public override SchedulerKind Kind => SchedulerKind.TaskScheduler;
+    public override JameyScheduler Kind => JameyScheduler.TaskScheduler;
 
     public static string TaskPath(string name) => Folder + name;
 

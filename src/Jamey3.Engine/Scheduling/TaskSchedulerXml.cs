@@ -42,11 +42,11 @@ internal static class TaskSchedulerXml
         else
             throw new ScheduleTriggerException("CronExpression",
                 $"'{trigger.Description}' restricts both the month and the day of the week; Task Scheduler can only do that by weeks of the month, which is not the same. Restrict one of the two.",
-                SchedulerKind.TaskScheduler);
+                JameyScheduler.TaskScheduler);
 
         var groups = Groups(p.TimesOfDay) ?? throw new ScheduleTriggerException("CronExpression",
             $"'{trigger.Description}' starts at {p.TimesOfDay.Length} different times a day that do not form a few regular series; " +
-            $"Task Scheduler allows at most {MaxTriggers} triggers in a task. Simplify the expression.", SchedulerKind.TaskScheduler);
+            $"Task Scheduler allows at most {MaxTriggers} triggers in a task. Simplify the expression.", JameyScheduler.TaskScheduler);
 
         return groups.Select(g =>
         {
@@ -68,7 +68,7 @@ internal static class TaskSchedulerXml
     public static XElement Repeating(EveryHoursTrigger trigger, TimeZoneInfo zone)
     {
         if (trigger.IntervalMinutes > 31 * 1440)
-            throw new ScheduleTriggerException("Hours", $"{trigger.Description}: Task Scheduler repeats at most every 31 days.", SchedulerKind.TaskScheduler);
+            throw new ScheduleTriggerException("Hours", $"{trigger.Description}: Task Scheduler repeats at most every 31 days.", JameyScheduler.TaskScheduler);
         var anchor = trigger.AnchorIn(zone).UtcDateTime;
         return new XElement(Ns + "TimeTrigger",
             new XElement(Ns + "StartBoundary", anchor.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),

@@ -281,7 +281,7 @@ public class ArtifactTests
         Assert.Null(every5.Element(Task + "Repetition")!.Element(Task + "Duration")); // forever
 
         var e = Assert.Throws<ScheduleTriggerException>(() => TaskXml(dir, ScheduleTrigger.Cron("0 3 * 6 1"), out _));
-        Assert.Equal(SchedulerKind.TaskScheduler, e.Scheduler);
+        Assert.Equal(JameyScheduler.TaskScheduler, e.Scheduler);
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public class RunScriptTests
         }
         function New-JameyBackup {
             [CmdletBinding()]
-            param([string] $DataPath, [string] $BackupPath, [switch] $Verify, [string] $MetricsTextFile)
+            param([string] $DataPath, [string] $BackupPath, [switch] $Verify)
             Write-Call 'New-JameyBackup' $PSBoundParameters
             Write-Verbose 'not shown: -Verbose is off'
             Write-Warning 'stand-in warning'
@@ -31,6 +31,11 @@ public class RunScriptTests
             param([string] $BackupPath, [switch] $Retention, [double] $RetentionDays, [int] $MaxBackups)
             Write-Call 'Remove-JameyBackup' $PSBoundParameters
             if ($PSCmdlet.ShouldProcess($BackupPath, 'Apply retention')) { Write-Information 'retention applied' }
+        }
+        function Export-JameyMetrics {
+            [CmdletBinding()]
+            param([string] $BackupPath, [string] $Path)
+            Write-Call 'Export-JameyMetrics' $PSBoundParameters
         }
         """;
 
@@ -58,14 +63,15 @@ public class RunScriptTests
     {
         var repo = RepoRoot();
         var dotnet = SchedulerDetector.FindOnPath("dotnet");
-        if (OperatingSystem.IsWindows() || repo is null || dotnet is null) return;
+        if (OperatingSystem.IsWindows()) return; // the artifacts under test are POSIX sh lines
+        Assert.True(repo is not null && dotnet is not null, "needs the repository checkout and dotnet on PATH");
 
         using var dir = new TempDir();
         var awkward = dir.Sub("it's 100% $HOME `x`");
         var module = Path.Combine(awkward, "module");
         Directory.CreateDirectory(module);
         File.WriteAllText(Path.Combine(module, "Jamey3.psm1"), FakeModule);
-        File.WriteAllText(Path.Combine(module, "Jamey3.psd1"), "@{ RootModule = 'Jamey3.psm1'; ModuleVersion = '0.1.0'; FunctionsToExport = @('New-JameyBackup', 'Remove-JameyBackup') }");
+        File.WriteAllText(Path.Combine(module, "Jamey3.psd1"), "@{ RootModule = 'Jamey3.psm1'; ModuleVersion = '0.1.0'; FunctionsToExport = @('New-JameyBackup', 'Remove-JameyBackup', 'Export-JameyMetrics') }");
 
         var env = Sched.Env(awkward);
         var def = Sched.Definition(awkward) with
@@ -105,20 +111,22 @@ public class RunScriptTests
         Assert.DoesNotContain("not shown", log1);
 
         var calls = File.ReadAllLines(Path.Combine(module, "calls.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        Assert.Equal(4, calls.Count);
-        Assert.Equal(calls[0].ToString(), calls[2].ToString());
-        Assert.Equal(calls[1].ToString(), calls[3].ToString());
+        Assert.Equal(6, calls.Count); // backup, retention, metrics; twice
+        Assert.Equal(calls[0].ToString(), calls[3].ToString());
+        Assert.Equal(calls[1].ToString(), calls[4].ToString());
+        Assert.Equal(calls[2].ToString(), calls[5].ToString());
         Assert.Equal("New-JameyBackup", calls[0].GetProperty("cmd").GetString());
         Assert.Equal(def.DataPath, calls[0].GetProperty("DataPath").GetString());
         Assert.Equal(def.BackupPath, calls[0].GetProperty("BackupPath").GetString());
         Assert.Equal("True", calls[0].GetProperty("Verify").GetString());
-        Assert.Equal(def.MetricsTextFile, calls[0].GetProperty("MetricsTextFile").GetString());
         Assert.Equal("Remove-JameyBackup", calls[1].GetProperty("cmd").GetString());
         Assert.Equal(def.BackupPath, calls[1].GetProperty("BackupPath").GetString());
         Assert.Equal("True", calls[1].GetProperty("Retention").GetString());
         Assert.Equal("7.5", calls[1].GetProperty("RetentionDays").GetString());
         Assert.Equal("3", calls[1].GetProperty("MaxBackups").GetString());
         Assert.Equal("False", calls[1].GetProperty("Confirm").GetString());
+        Assert.Equal("Export-JameyMetrics", calls[2].GetProperty("cmd").GetString());
+        Assert.Equal(def.MetricsTextFile, calls[2].GetProperty("Path").GetString());
 
         // 3. a failing backup: exit code 1, the error in the log, no retention
         var failing = def with { Name = "broken", DataPath = Path.Combine(awkward, "fail") };
@@ -128,7 +136,9 @@ public class RunScriptTests
         var log = File.ReadAllText(broken.LogPath!);
         Assert.Contains("Schedule 'broken' failed: the data directory", log);
         Assert.DoesNotContain("succeeded", log);
-        Assert.Equal(5, File.ReadAllLines(Path.Combine(module, "calls.jsonl")).Length);
+        var afterFailure = File.ReadAllLines(Path.Combine(module, "calls.jsonl"));
+        Assert.Equal(8, afterFailure.Length); // the backup, no retention, and the metrics still written
+        Assert.Contains("Export-JameyMetrics", afterFailure[^1]);
     }
 
     static string Strip(string log) => string.Join('\n', log.Split('\n')

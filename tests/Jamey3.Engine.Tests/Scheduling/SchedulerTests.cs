@@ -17,7 +17,7 @@ public class SchedulerTests
 
         var info = cron.Register(def);
         Assert.Equal("nightly", info.Name);
-        Assert.Equal(SchedulerKind.Cron, info.Scheduler);
+        Assert.Equal(JameyScheduler.Cron, info.Scheduler);
         Assert.Equal("Every 6 hours", info.Trigger);
         Assert.Equal(5, info.NextRuns.Length);
         Assert.Equal(new DateTimeOffset(2025, 3, 10, 18, 0, 0, TimeSpan.Zero), info.NextRuns[0]);
@@ -93,7 +93,7 @@ public class SchedulerTests
         var store = new MemoryCrontab(UserLines);
         var cron = new CronScheduler(Sched.Env(dir.Path), store);
         var e = Assert.Throws<ScheduleTriggerException>(() => cron.Register(Sched.Definition(dir.Path, trigger: ScheduleTrigger.EveryHours(5))));
-        Assert.Equal(SchedulerKind.Cron, e.Scheduler);
+        Assert.Equal(JameyScheduler.Cron, e.Scheduler);
         Assert.Equal(0, store.Writes);
         Assert.False(File.Exists(Sched.Env(dir.Path).ScriptPath("nightly")));
     }
@@ -300,18 +300,18 @@ public class SchedulerTests
     [Fact]
     public void Detection_follows_the_platform_and_the_running_init()
     {
-        Assert.Equal(SchedulerKind.TaskScheduler, new SchedulerDetector { IsWindows = () => true }.Detect());
-        Assert.Equal(SchedulerKind.Launchd, new SchedulerDetector { IsWindows = () => false, IsMacOS = () => true }.Detect());
+        Assert.Equal(JameyScheduler.TaskScheduler, new SchedulerDetector { IsWindows = () => true }.Detect());
+        Assert.Equal(JameyScheduler.Launchd, new SchedulerDetector { IsWindows = () => false, IsMacOS = () => true }.Detect());
         var linux = new SchedulerDetector { IsWindows = () => false, IsMacOS = () => false, DirectoryExists = d => d == "/run/systemd/system" };
-        Assert.Equal(SchedulerKind.Systemd, linux.Detect());
+        Assert.Equal(JameyScheduler.Systemd, linux.Detect());
         var cronOnly = new SchedulerDetector
         {
             IsWindows = () => false, IsMacOS = () => false, DirectoryExists = _ => false, FindProgram = p => p == "crontab" ? "/usr/bin/crontab" : null,
         };
-        Assert.Equal(SchedulerKind.Cron, cronOnly.Detect());
+        Assert.Equal(JameyScheduler.Cron, cronOnly.Detect());
         var none = new SchedulerDetector { IsWindows = () => false, IsMacOS = () => false, DirectoryExists = _ => false, FindProgram = _ => null };
         Assert.Equal("SchedulerUnavailable", Assert.Throws<JameyException>(() => none.Detect()).ErrorId);
-        Assert.Equal(SchedulerKind.Cron, none.Resolve(SchedulerKind.Cron)); // an explicit choice overrides detection
-        Assert.IsType<LaunchdScheduler>(Schedulers.Create(SchedulerKind.Launchd));
+        Assert.Equal(JameyScheduler.Cron, none.Resolve(JameyScheduler.Cron)); // an explicit choice overrides detection
+        Assert.IsType<LaunchdScheduler>(Schedulers.Create(JameyScheduler.Launchd));
     }
 }

@@ -68,7 +68,7 @@ public class TriggerRenderingTests
         Assert.All(quarter, d => Assert.False(d.ContainsKey("Hour"))); // any hour
 
         var e = Assert.Throws<ScheduleTriggerException>(() => ScheduleTrigger.Cron("0-58 0-22 1-30 * *").ToLaunchdCalendar());
-        Assert.Equal(SchedulerKind.Launchd, e.Scheduler);
+        Assert.Equal(JameyScheduler.Launchd, e.Scheduler);
     }
 
     [Fact]

@@ -81,12 +81,12 @@ public class TriggerValidationTests
         Assert.False(trigger.DividesDay);
 
         var cron = Fails(() => trigger.ToCron());
-        Assert.Equal(SchedulerKind.Cron, cron.Scheduler);
+        Assert.Equal(JameyScheduler.Cron, cron.Scheduler);
         Assert.Equal("Hours", cron.Part);
         Assert.Contains("cron", cron.Message);
         Assert.Contains("divide a day", cron.Message);
-        Assert.Equal(SchedulerKind.Systemd, Fails(() => trigger.ToSystemdOnCalendar()).Scheduler);
-        Assert.Equal(SchedulerKind.Launchd, Fails(() => trigger.ToLaunchdCalendar()).Scheduler);
+        Assert.Equal(JameyScheduler.Systemd, Fails(() => trigger.ToSystemdOnCalendar()).Scheduler);
+        Assert.Equal(JameyScheduler.Launchd, Fails(() => trigger.ToLaunchdCalendar()).Scheduler);
 
         Assert.Single(trigger.ToTaskSchedulerTriggerXml(TimeZoneInfo.Utc)); // one repeating TimeTrigger
     }

@@ -1,7 +1,7 @@
-namespace Jamey3.Engine.Scheduling;
+namespace Jamey3;
 
 /// <summary>Which operating-system scheduler runs a schedule. Auto picks the one this machine uses.</summary>
-public enum SchedulerKind
+public enum JameyScheduler
 {
     Auto,
     /// <summary>A tagged line in the user's crontab (Linux and other Unix without systemd).</summary>
@@ -16,13 +16,13 @@ public enum SchedulerKind
 
 /// <summary>
 /// One registered (or previewed) backup schedule, as a plain object for the pipeline. It only
-/// holds strings, numbers and dates (and <see cref="SchedulerKind"/>, defined beside it) so it can
-/// move to the pipeline-types assembly without the engine.
+/// holds strings, numbers and dates (and <see cref="JameyScheduler"/>, defined beside it) so it lives
+/// in the pipeline-types assembly.
 /// </summary>
-public sealed class ScheduleInfo
+public sealed class JameyBackupSchedule
 {
     public required string Name { get; init; }
-    public required SchedulerKind Scheduler { get; init; }
+    public required JameyScheduler Scheduler { get; init; }
 
     /// <summary>For people: "Every 6 hours", "Daily at 02:30", "Weekly on Mon, Thu at 03:00", "Cron 0 */6 * * *".</summary>
     public required string Trigger { get; init; }
@@ -55,30 +55,4 @@ public sealed class ScheduleInfo
     public string[] ArtifactPaths { get; init; } = [];
 
     public override string ToString() => $"{Name} ({Scheduler}): {Trigger}";
-}
-
-/// <summary>One file or entry that registering a schedule installs, with its exact content.</summary>
-public sealed record ScheduleArtifact(string Kind, string Location, string Content)
-{
-    public const string Script = "Script";
-    public const string CrontabEntry = "CrontabEntry";
-    public const string SystemdService = "SystemdService";
-    public const string SystemdTimer = "SystemdTimer";
-    public const string TaskXml = "TaskSchedulerXml";
-    public const string LaunchdPlist = "LaunchdPlist";
-}
-
-/// <summary>What <see cref="IScheduler.Preview"/> returns: the schedule as it would be listed, and every artifact verbatim.</summary>
-public sealed record SchedulePreview(ScheduleInfo Schedule, IReadOnlyList<ScheduleArtifact> Artifacts);
-
-internal static class SchedulerNames
-{
-    public static string Display(SchedulerKind kind) => kind switch
-    {
-        SchedulerKind.Cron => "cron",
-        SchedulerKind.Systemd => "systemd",
-        SchedulerKind.TaskScheduler => "the Windows Task Scheduler",
-        SchedulerKind.Launchd => "launchd",
-        _ => kind.ToString(),
-    };
 }
