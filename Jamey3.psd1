@@ -18,6 +18,9 @@
         'Start-JameyMetrics'
         'Stop-JameyMetrics'
         'Export-JameyMetrics'
+        'Register-JameyBackupSchedule'
+        'Get-JameyBackupSchedule'
+        'Unregister-JameyBackupSchedule'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

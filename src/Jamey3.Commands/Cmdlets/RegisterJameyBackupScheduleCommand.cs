@@ -1,0 +1,141 @@
+using System.Management.Automation;
+using Jamey3.Commands.Infrastructure;
+using Jamey3.Engine.Scheduling;
+
+namespace Jamey3.Commands.Cmdlets;
+
+[Cmdlet(VerbsLifecycle.Register, "JameyBackupSchedule", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
+    DefaultParameterSetName = EverySet)]
+[OutputType(typeof(JameyBackupSchedule))]
+public sealed class RegisterJameyBackupScheduleCommand : JameyCmdlet
+{
+    const string EverySet = "EveryHours";
+    const string DailySet = "Daily";
+    const string WeeklySet = "Weekly";
+    const string CronSet = "Cron";
+
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = "";
+
+    [Parameter(ParameterSetName = EverySet)]
+    [ValidateRange(0.0, 8784.0)]
+    public double EveryHours { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = DailySet)]
+    [ValidateNotNullOrEmpty]
+    public string? DailyAt { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = WeeklySet)]
+    [AllowEmptyCollection]
+    public DayOfWeek[]? WeeklyOn { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = WeeklySet)]
+    [ValidateNotNullOrEmpty]
+    public string? At { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = CronSet)]
+    [ValidateNotNullOrEmpty]
+    public string? CronExpression { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? DataPath { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? BackupPath { get; set; }
+
+    [Parameter]
+    public SwitchParameter Verify { get; set; }
+
+    [Parameter]
+    [ValidateRange(0.0, 36600.0)]
+    public double RetentionDays { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 100000)]
+    public int MaxBackups { get; set; }
+
+    [Parameter]
+    public SwitchParameter NoRetention { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? MetricsTextFile { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? LogPath { get; set; }
+
+    [Parameter]
+    public JameyScheduler Scheduler { get; set; } = JameyScheduler.Auto;
+
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override void EndProcessing()
+    {
+        ScheduleDefinition definition;
+        IScheduler scheduler;
+        SchedulePreview preview;
+        try
+        {
+            var bound = MyInvocation.BoundParameters;
+            definition = new ScheduleDefinition
+            {
+                Name = Name,
+                Trigger = BuildTrigger(bound),
+                DataPath = ResolveDataPath(DataPath),
+                BackupPath = ResolveBackupPath(BackupPath),
+                ModulePath = ModuleManifestPath(),
+                PwshCommand = PwshHost.Command(),
+                Verify = Verify,
+                ApplyRetention = !NoRetention,
+                // Filled in now: schedulers run with an almost empty environment, so BACKUP_* would not reach the run.
+                RetentionDays = bound.ContainsKey(nameof(RetentionDays)) ? RetentionDays : Settings.RetentionDays,
+                MaxBackups = bound.ContainsKey(nameof(MaxBackups)) ? MaxBackups : Settings.MaxBackups,
+                MetricsTextFile = MetricsTextFile is null ? null : ResolvePath(MetricsTextFile),
+                LogPath = LogPath is null ? null : ResolvePath(LogPath),
+            };
+            scheduler = Schedulers.Create(Scheduler);
+            preview = scheduler.Preview(definition);
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            ThrowEngineError(e, Name);
+            return;
+        }
+
+        var artifacts = string.Join(Environment.NewLine, preview.Artifacts
+            .Where(a => a.Kind != ScheduleArtifact.Script)
+            .Select(a => $"--- {a.Kind}: {a.Location}{Environment.NewLine}{a.Content.TrimEnd()}"));
+        var action = $"Register the backup schedule '{Name}' ({preview.Schedule.Trigger}) with {preview.Schedule.Scheduler}, installing:{Environment.NewLine}{artifacts}";
+        if (!ShouldProcess(action, $"Register the backup schedule '{Name}' with {preview.Schedule.Scheduler}?", "Register-JameyBackupSchedule")) return;
+        try
+        {
+            WriteObject(scheduler.Register(definition, Force));
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            ThrowEngineError(e, Name);
+        }
+    }
+
+    ScheduleTrigger BuildTrigger(Dictionary<string, object> bound) => ParameterSetName switch
+    {
+        DailySet => ScheduleTrigger.Daily(DailyAt!),
+        WeeklySet => ScheduleTrigger.Weekly(WeeklyOn!, At!),
+        CronSet => ScheduleTrigger.Cron(CronExpression!),
+        _ => bound.ContainsKey(nameof(EveryHours)) ? ScheduleTrigger.EveryHours(EveryHours) : ScheduleTrigger.FromSettings(Settings),
+    };
+
+    string ModuleManifestPath()
+    {
+        var module = MyInvocation.MyCommand.Module;
+        var manifest = module is null ? null : Path.Combine(module.ModuleBase, "Jamey3.psd1");
+        return manifest is not null && File.Exists(manifest)
+            ? manifest
+            : Path.Combine(Path.GetDirectoryName(typeof(RegisterJameyBackupScheduleCommand).Assembly.Location)!, "Jamey3.psd1");
+    }
+}
