@@ -142,9 +142,11 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
             journal.Components = journal.Components.Where(e => staged.Contains(e.Component)).ToList();
             journal.State = RestoreJournalState.Staged;
             journal.Save(opDir);
-            Hook("swap:staged");
-            _observer.Progress(new JameyProgress(Activity, "Swapping in the restored data", components.Count, components.Count, bytes, bytes));
-            Swap(journal, swapper, target, opDir);
+            Swap(journal, swapper, target, opDir, () =>
+            {
+                Hook("swap:staged");
+                _observer.Progress(new JameyProgress(Activity, "Swapping in the restored data", components.Count, components.Count, bytes, bytes));
+            });
 
             journal.State = RestoreJournalState.Committed;
             journal.Save(opDir);
@@ -440,10 +442,12 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
         }
     }
 
-    void Swap(RestoreJournal journal, ComponentSwapper swapper, string target, string opDir)
+    /// <summary>Swaps every component in; on a failure inside the process, puts everything back before throwing.</summary>
+    void Swap(RestoreJournal journal, ComponentSwapper swapper, string target, string opDir, Action first)
     {
         try
         {
+            first();
             foreach (var e in journal.Components) swapper.Forward(e.Component, "swap");
         }
         catch (SimulatedCrashException)
