@@ -10,9 +10,8 @@ namespace Jamey3.Engine.Restore;
 /// <summary>
 /// Tells whether Jamey (or any process) has a component of a data directory open for writing.
 /// <list type="bullet">
-/// <item>An index is held when Lucene's write.lock cannot be obtained through NativeFSLockFactory, the lock
-/// factory IndexWriter uses by default (an OS lock the kernel drops when its process dies; a leftover
-/// write.lock file alone does not count).</item>
+/// <item>An index is held when Lucene's NativeFSLockFactory (IndexWriter's default) says its write.lock is locked:
+/// an OS lock the kernel drops when its process dies, so a leftover write.lock file alone does not count.</item>
 /// <item>The database: every SQLite connection in WAL mode holds a shared POSIX lock on jamey.db (the
 /// SHARED byte range at 1 GiB) and on the DMS byte of jamey.db-shm from its first statement until it closes;
 /// a pooled Microsoft.Data.Sqlite connection keeps it after Close(). On Linux these locks are read without
@@ -55,23 +54,23 @@ public static class DataInUse
     {
         if (!Directory.Exists(indexPath)) return null;
         var lockFile = Path.Combine(indexPath, IndexWriter.WRITE_LOCK_NAME);
-        bool existed = File.Exists(lockFile);
-        bool obtained = false;
+        if (!File.Exists(lockFile)) return null; // IndexWriter creates write.lock when it opens: no file, no writer
+        bool locked;
         var info = new DirectoryInfo(indexPath);
-        using (var dir = FSDirectory.Open(info, new NativeFSLockFactory(info)))
+        try
         {
-            var l = dir.MakeLock(IndexWriter.WRITE_LOCK_NAME);
-            try { obtained = l.Obtain(); }
-            catch (Exception e) when (e is LockObtainFailedException or IOException or UnauthorizedAccessException) { obtained = false; }
-            finally { if (obtained) l.Dispose(); }
+            // Lucene's own test, right for each platform's lock (a share-mode lock on Linux and macOS, a byte-range lock
+            // on Windows). It opens the existing file without creating, deleting or writing anything. Obtain() is not
+            // used: on Linux Lucene.Net 4.8 takes a shared flock, which never conflicts with the writer's, and its lock
+            // file is delete-on-close, so a probe that "obtained" it would delete the running writer's write.lock.
+            using var dir = FSDirectory.Open(info, new NativeFSLockFactory(info));
+            locked = IndexWriter.IsLocked(dir);
         }
-        if (obtained)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // Leave the live index as we found it: the probe must not add a file to it.
-            if (!existed) { try { File.Delete(lockFile); } catch (IOException) { } }
-            return null;
+            return $"an unknown process (write.lock could not be tested: {e.Message})";
         }
-        return ProcessesWithOpenFile(lockFile) ?? "";
+        return locked ? ProcessesWithOpenFile(lockFile) ?? "" : null;
     }
 
     static string? CheckDatabase(string dbPath, bool probe)
