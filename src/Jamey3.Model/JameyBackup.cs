@@ -24,6 +24,8 @@ public sealed class JameyBackup
     public string? ToolVersion { get; set; }
     public int FormatVersion { get; set; }
     public TimeSpan? Duration { get; set; }
+    /// <summary>Set when New-JameyBackup -Verify ran: whether the fresh backup passed full verification.</summary>
+    public bool? Verified { get; set; }
     /// <summary>Why the backup is Damaged or Incomplete; null when Complete.</summary>
     public string? Problem { get; set; }
 

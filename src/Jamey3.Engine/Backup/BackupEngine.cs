@@ -33,7 +33,6 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
     {
         var dataPath = Path.GetFullPath(request.DataPath);
         var components = request.Components.Count == 0 ? DataLayout.All : request.Components;
-        CheckSource(dataPath, components);
 
         var repo = new BackupRepository(request.RepositoryPath);
         Directory.CreateDirectory(repo.Root);
@@ -44,6 +43,8 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
         string? staging = null;
         try
         {
+            // Inside the try: a run that finds no data is a failed run, recorded for the metrics and alerts.
+            CheckSource(dataPath, components);
             using var writer = repo.AcquireWriter("New-JameyBackup", request.LockTimeout, ct);
             if (writer.RecoveredFrom is { } stale)
                 _observer.Warning($"Recovered the repository lock left by {stale}, which is no longer running.");
@@ -74,7 +75,10 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
                 _observer.Verbose($"{component}: {entry.FileCount} file(s), {entry.Size} bytes.");
             }
 
-            manifest.CompletedAt = DateTimeOffset.UtcNow;
+            // Whole milliseconds, so the manifest, the run history and the exported metric
+            // (Unix seconds as a double) all state the same instant exactly.
+            var completed = DateTimeOffset.UtcNow;
+            manifest.CompletedAt = completed.AddTicks(-(completed.UtcTicks % TimeSpan.TicksPerMillisecond));
             manifest.DurationSeconds = watch.Elapsed.TotalSeconds;
             manifest.Totals = new Manifest.TotalsEntry
             {
@@ -96,7 +100,8 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
             var result = BackupRepository.FromManifest(manifest, published, repo.Root);
             history.Record(new RunRecord
             {
-                Operation = RunOperation.Backup, StartedAt = started, FinishedAt = DateTimeOffset.UtcNow,
+                // The run finished when its manifest says the backup completed: one instant for both.
+                Operation = RunOperation.Backup, StartedAt = started, FinishedAt = manifest.CompletedAt,
                 Success = true, BackupId = backupId, SizeBytes = result.TotalSize,
             });
             return result;

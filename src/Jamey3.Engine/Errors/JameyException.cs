@@ -49,7 +49,7 @@ public sealed class DataPathNotFoundException(string path, string? what = null)
 
 public sealed class RepositoryBusyException(string repository, string holder, TimeSpan waited)
     : JameyException("RepositoryBusy", JameyErrorKind.Busy,
-        $"The backup repository '{repository}' is busy: {holder} holds its writer lock (waited {waited.TotalSeconds:0.#} s). Try again later, or raise -LockTimeout.", repository);
+        $"The backup repository '{repository}' is busy: {holder} holds its writer lock (waited {waited.TotalSeconds:0.#} s). Try again when it has finished, or wait longer for the lock.", repository);
 
 public sealed class BackupNotFoundException(string backupId, string repository)
     : JameyException("BackupNotFound", JameyErrorKind.NotFound,

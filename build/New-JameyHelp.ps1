@@ -1,0 +1,142 @@
+<#
+.SYNOPSIS
+    Generates the module's MAML help (en-US/Jamey3.Commands.dll-Help.xml) from src/Module/Help.
+.DESCRIPTION
+    One source of truth: each cmdlet's src/Module/Help/<Name>.psd1 holds its synopsis, description,
+    parameter descriptions and examples; syntax, types, positions and pipeline input come from the
+    built cmdlet itself, so help cannot drift from the code. Fails when a cmdlet or one of its
+    parameters has no description. Runs in a fresh pwsh (build.ps1) so no DLL stays loaded.
+#>
+param(
+    [Parameter(Mandatory)] [string] $ModulePath,
+    [Parameter(Mandatory)] [string] $SourcePath
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+$module = Import-Module $ModulePath -PassThru
+$common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+$ns = @{ maml = 'http://schemas.microsoft.com/maml/2004/10'; command = 'http://schemas.microsoft.com/maml/dev/command/2004/10'; dev = 'http://schemas.microsoft.com/maml/dev/2004/10' }
+$problems = [System.Collections.Generic.List[string]]::new()
+
+$settings = [System.Xml.XmlWriterSettings]@{ Indent = $true; Encoding = [System.Text.UTF8Encoding]::new($false) }
+$outDir = Join-Path $module.ModuleBase 'en-US'
+New-Item -ItemType Directory -Force $outDir | Out-Null
+$target = Join-Path $outDir 'Jamey3.Commands.dll-Help.xml'
+$w = [System.Xml.XmlWriter]::Create($target, $settings)
+
+function Write-Para([string] $text) {
+    foreach ($p in ($text.Trim() -split "\r?\n\s*\r?\n")) {
+        $w.WriteElementString('para', $ns.maml, ($p -replace '\s*\r?\n\s*', ' ').Trim())
+    }
+}
+
+$w.WriteStartDocument()
+$w.WriteStartElement('helpItems'); $w.WriteAttributeString('schema', 'maml')
+foreach ($cmd in Get-Command -Module $module.Name -CommandType Cmdlet | Sort-Object Name) {
+    $sourceFile = Join-Path $SourcePath "$($cmd.Name).psd1"
+    if (-not (Test-Path $sourceFile)) { $problems.Add("$($cmd.Name): no help source $sourceFile"); continue }
+    $src = Import-PowerShellDataFile $sourceFile
+    foreach ($key in 'Synopsis', 'Description', 'Parameters', 'Examples') {
+        if (-not $src.ContainsKey($key) -or -not $src[$key]) { $problems.Add("$($cmd.Name): help source has no $key") }
+    }
+    $params = $cmd.Parameters.Values | Where-Object Name -notin $common
+    foreach ($p in $params) {
+        if (-not $src.Parameters -or -not $src.Parameters.ContainsKey($p.Name)) { $problems.Add("$($cmd.Name): parameter -$($p.Name) has no description") }
+    }
+    foreach ($name in $src.Parameters.Keys) {
+        if ($name -notin $params.Name) { $problems.Add("$($cmd.Name): help describes -$name, which the cmdlet does not have") }
+    }
+
+    $w.WriteStartElement('command', 'command', $ns.command)
+    $w.WriteAttributeString('xmlns', 'maml', $null, $ns.maml)
+    $w.WriteAttributeString('xmlns', 'dev', $null, $ns.dev)
+    $w.WriteStartElement('details', $ns.command)
+    $w.WriteElementString('name', $ns.command, $cmd.Name)
+    $w.WriteStartElement('description', $ns.maml); Write-Para $src.Synopsis; $w.WriteEndElement()
+    $w.WriteElementString('verb', $ns.command, $cmd.Verb)
+    $w.WriteElementString('noun', $ns.command, $cmd.Noun)
+    $w.WriteEndElement()
+    $w.WriteStartElement('description', $ns.maml); Write-Para $src.Description; $w.WriteEndElement()
+
+    $w.WriteStartElement('syntax', $ns.command)
+    foreach ($set in $cmd.ParameterSets) {
+        $w.WriteStartElement('syntaxItem', $ns.command)
+        $w.WriteElementString('name', $ns.maml, $cmd.Name)
+        foreach ($sp in $set.Parameters | Where-Object Name -notin $common) {
+            $w.WriteStartElement('parameter', $ns.command)
+            $w.WriteAttributeString('required', "$($sp.IsMandatory)".ToLowerInvariant())
+            $w.WriteAttributeString('position', $(if ($sp.Position -ge 0) { "$($sp.Position)" } else { 'named' }))
+            $w.WriteElementString('name', $ns.maml, $sp.Name)
+            if ($sp.ParameterType -ne [System.Management.Automation.SwitchParameter]) {
+                $w.WriteStartElement('parameterValue', $ns.command); $w.WriteAttributeString('required', 'true')
+                $w.WriteString($sp.ParameterType.Name); $w.WriteEndElement()
+            }
+            $w.WriteEndElement()
+        }
+        $w.WriteEndElement()
+    }
+    $w.WriteEndElement()
+
+    $w.WriteStartElement('parameters', $ns.command)
+    foreach ($p in $params | Sort-Object Name) {
+        $attrs = @($p.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] })
+        $pipeline = @(
+            if (@($attrs | Where-Object ValueFromPipeline).Count) { 'ByValue' }
+            if (@($attrs | Where-Object ValueFromPipelineByPropertyName).Count) { 'ByPropertyName' }
+        )
+        $position = $attrs | Where-Object { $_.Position -ge 0 } | ForEach-Object Position | Select-Object -First 1
+        $w.WriteStartElement('parameter', $ns.command)
+        $w.WriteAttributeString('required', "$(@($attrs | Where-Object Mandatory).Count -gt 0)".ToLowerInvariant())
+        $w.WriteAttributeString('globbing', "$([bool]($p.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] }))".ToLowerInvariant())
+        $w.WriteAttributeString('pipelineInput', $(if ($pipeline) { "True ($($pipeline -join ', '))" } else { 'False' }))
+        $w.WriteAttributeString('position', $(if ($null -ne $position) { "$position" } else { 'named' }))
+        $w.WriteAttributeString('aliases', $(if ($p.Aliases.Count) { $p.Aliases -join ', ' } else { 'none' }))
+        $w.WriteElementString('name', $ns.maml, $p.Name)
+        $w.WriteStartElement('description', $ns.maml); Write-Para ($src.Parameters[$p.Name] ?? ''); $w.WriteEndElement()
+        $w.WriteStartElement('parameterValue', $ns.command); $w.WriteAttributeString('required', 'true'); $w.WriteString($p.ParameterType.Name); $w.WriteEndElement()
+        $w.WriteStartElement('type', $ns.dev); $w.WriteElementString('name', $ns.maml, $p.ParameterType.FullName); $w.WriteEndElement()
+        $w.WriteEndElement()
+    }
+    $w.WriteEndElement()
+
+    $w.WriteStartElement('returnValues', $ns.command)
+    foreach ($t in $cmd.OutputType) {
+        $w.WriteStartElement('returnValue', $ns.command)
+        $w.WriteStartElement('type', $ns.dev); $w.WriteElementString('name', $ns.maml, $t.Name); $w.WriteEndElement()
+        $w.WriteEndElement()
+    }
+    $w.WriteEndElement()
+
+    if ($src.ContainsKey('Notes')) {
+        $w.WriteStartElement('alertSet', $ns.maml); $w.WriteStartElement('alert', $ns.maml); Write-Para $src.Notes; $w.WriteEndElement(); $w.WriteEndElement()
+    }
+
+    $w.WriteStartElement('examples', $ns.command)
+    $i = 0
+    foreach ($ex in $src.Examples) {
+        $i++
+        $w.WriteStartElement('example', $ns.command)
+        $w.WriteElementString('title', $ns.maml, "-------------------------- Example ${i}: $($ex.Title) --------------------------")
+        $w.WriteElementString('code', $ns.dev, $ex.Code.Trim())
+        $w.WriteStartElement('remarks', $ns.dev); Write-Para $ex.Remarks; $w.WriteEndElement()
+        $w.WriteEndElement()
+    }
+    $w.WriteEndElement()
+
+    $w.WriteStartElement('relatedLinks', $ns.maml)
+    foreach ($link in @($src['Links'])) {
+        if (-not $link) { continue }
+        $w.WriteStartElement('navigationLink', $ns.maml); $w.WriteElementString('linkText', $ns.maml, $link); $w.WriteEndElement()
+    }
+    $w.WriteEndElement()
+    $w.WriteEndElement()
+}
+$w.WriteEndElement()
+$w.WriteEndDocument()
+$w.Close()
+
+if ($problems.Count) {
+    $problems | ForEach-Object { Write-Error $_ -ErrorAction Continue }
+    throw "Help is incomplete: $($problems.Count) problem(s)."
+}
+Write-Host "Help written to $target"

@@ -1,0 +1,71 @@
+using System.Management.Automation;
+using Jamey3.Commands.Infrastructure;
+using Jamey3.Engine.Errors;
+using Jamey3.Engine.Repository;
+
+namespace Jamey3.Commands.Cmdlets;
+
+[Cmdlet(VerbsCommon.Get, "JameyBackup", DefaultParameterSetName = "List")]
+[OutputType(typeof(JameyBackup))]
+public sealed class GetJameyBackupCommand : JameyCmdlet
+{
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(BackupIdCompleter))]
+    public string[]? BackupId { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("RepositoryPath")]
+    [ValidateNotNullOrEmpty]
+    public string? BackupPath { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int Newest { get; set; }
+
+    [Parameter]
+    public DateTime After { get; set; }
+
+    [Parameter]
+    public DateTime Before { get; set; }
+
+    [Parameter]
+    public BackupStatus[]? Status { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var repository = new BackupRepository(ResolveBackupPath(BackupPath));
+        var patterns = BackupId?.Select(p => WildcardPattern.Get(p, WildcardOptions.IgnoreCase)).ToList();
+        var matchedPatterns = new HashSet<int>();
+        int written = 0;
+        var after = MyInvocation.BoundParameters.ContainsKey(nameof(After)) ? ToUtc(After) : (DateTimeOffset?)null;
+        var before = MyInvocation.BoundParameters.ContainsKey(nameof(Before)) ? ToUtc(Before) : (DateTimeOffset?)null;
+
+        foreach (var backup in repository.List(Stopping))
+        {
+            if (patterns is not null)
+            {
+                int hit = patterns.FindIndex(p => p.IsMatch(backup.BackupId));
+                if (hit < 0) continue;
+                for (int i = 0; i < patterns.Count; i++) if (patterns[i].IsMatch(backup.BackupId)) matchedPatterns.Add(i);
+            }
+            if (after is { } a && backup.Timestamp <= a) continue;
+            if (before is { } b && backup.Timestamp >= b) continue;
+            if (Status is { Length: > 0 } && !Status.Contains(backup.Status)) continue;
+            WriteObject(backup);
+            if (Newest > 0 && ++written >= Newest) break;
+        }
+
+        // A literal id that matched nothing is an error, as Get-Item does; a wildcard that matched nothing is not.
+        if (patterns is null || (Newest > 0 && written >= Newest)) return;
+        for (int i = 0; i < patterns.Count; i++)
+        {
+            if (!matchedPatterns.Contains(i) && !WildcardPattern.ContainsWildcardCharacters(BackupId![i]))
+                WriteEngineError(new BackupNotFoundException(BackupId[i], repository.Root), BackupId[i]);
+        }
+    }
+
+    static DateTimeOffset ToUtc(DateTime t) =>
+        t.Kind == DateTimeKind.Unspecified ? new DateTimeOffset(t.ToUniversalTime()) : new DateTimeOffset(t).ToUniversalTime();
+}

@@ -1,0 +1,24 @@
+@{
+    Synopsis    = 'Proves that backups are intact and restorable.'
+    Description = @'
+Test-JameyBackup re-hashes every file of a backup against its manifest (SHA-256), then restores the backup into a private temporary folder and opens it: PRAGMA integrity_check on the database and Lucene's CheckIndex on every index, comparing row and document counts with the manifest. The temporary folder is removed afterwards; the backup and the live data are never touched.
+
+It writes one result per backup as soon as that backup is checked: Passed, and per component what failed, naming the file. -Quick only re-hashes the stored files, which is much faster and catches any changed byte, but does not open the database or the indices.
+
+Every run's outcome is recorded in the repository, so Start-JameyMetrics and the alert rules see failed verifications.
+'@
+    Parameters  = @{
+        InputObject = 'Backups from Get-JameyBackup or New-JameyBackup.'
+        BackupId    = 'The ids of the backups to test. Binds from the BackupId property of piped objects, including deserialized ones (Import-Clixml).'
+        BackupPath  = 'The repository holding -BackupId. Defaults to BACKUP_DIR. Binds from the RepositoryPath property of piped objects.'
+        Path        = 'The folder of a backup to test (repository/backups/<id>), taken literally.'
+        Quick       = 'Only re-hash the stored files against the manifest; skip restoring and opening the database and indices.'
+    }
+    Examples    = @(
+        @{ Title = 'Test the newest backup'; Code = 'Get-JameyBackup -Newest 1 | Test-JameyBackup'; Remarks = '' }
+        @{ Title = 'Find every failing backup'; Code = 'Get-JameyBackup | Test-JameyBackup | Where-Object Passed -eq $false | Select-Object -ExpandProperty Problems'; Remarks = 'Each problem names its component and file.' }
+        @{ Title = 'A quick checksum pass over everything'; Code = 'Get-JameyBackup | Test-JameyBackup -Quick'; Remarks = '' }
+        @{ Title = 'Test a backup folder directly'; Code = 'Test-JameyBackup -Path /backups/jamey/backups/20261128-020000-000'; Remarks = '' }
+    )
+    Links       = @('Get-JameyBackup', 'Restore-JameyBackup', 'about_Jamey3')
+}

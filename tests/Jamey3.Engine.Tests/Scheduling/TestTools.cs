@@ -1,0 +1,37 @@
+using System.Diagnostics;
+
+namespace Jamey3.Engine.Tests.Scheduling;
+
+sealed class TempDir : IDisposable
+{
+    public TempDir()
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "jamey3-sched-" + Guid.NewGuid().ToString("N")[..10]);
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+    public string Sub(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
+    public void Dispose() { try { Directory.Delete(Path, recursive: true); } catch (IOException) { } }
+}
+
+/// <summary>Programs the tests use as independent checkers (sh, systemd-analyze, xmllint, crontab, python3) when installed.</summary>
+static class ExternalTool
+{
+    public static bool Exists(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Any(dir => File.Exists(Path.Combine(dir, program)));
+
+    /// <summary>Runs a program and returns (exit code, stdout + stderr); null when it is not installed.</summary>
+    public static (int ExitCode, string Output)? Run(string program, params string[] args)
+    {
+        if (!Exists(program)) return null;
+        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result + stderr);
+    }
+}

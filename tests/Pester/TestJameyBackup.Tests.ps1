@@ -1,0 +1,65 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-JameyModulePath) -Force
+    $root = New-TestDirectory 'test'
+    $data = New-SampleData -Path (Join-Path $root 'data')
+    $repo = Join-Path $root 'repo'
+    # -Full: no shared segment files, so damage to one backup's file shows in that backup alone.
+    $made = 1..2 | ForEach-Object { New-JameyBackup -DataPath $data -BackupPath $repo -Full }
+}
+AfterAll { Remove-Item $root -Recurse -Force -ErrorAction Ignore }
+
+Describe 'Test-JameyBackup' {
+    It 'emits one passing result per piped backup' {
+        $results = Get-JameyBackup -BackupPath $repo | Test-JameyBackup
+        $results.Count | Should -Be 2
+        $results | ForEach-Object { $_ | Should -BeOfType Jamey3.JameyBackupTestResult; $_.Passed | Should -BeTrue; $_.Mode | Should -Be Full }
+        $results[0].Components.Count | Should -Be 6
+        ($results[0].Components | Where-Object Component -eq Database).CountedItems | Should -BeGreaterThan 0
+    }
+
+    It 'accepts -BackupId, -Path, -Quick and deserialized objects' {
+        (Test-JameyBackup -BackupPath $repo -BackupId $made[0].BackupId -Quick).Passed | Should -BeTrue
+        (Test-JameyBackup -Path $made[1].Path).Passed | Should -BeTrue
+        $clixml = Join-Path $root 'backups.xml'
+        Get-JameyBackup -BackupPath $repo | Export-Clixml $clixml
+        $results = Import-Clixml $clixml | Test-JameyBackup -Quick
+        $results.BackupId | Should -Be ($made.BackupId | Sort-Object -Descending)
+    }
+
+    It 'fails and names the file when one byte of it changes' -TestCases @(
+        @{ Pick = 'jamey.db' }
+        @{ Pick = 'segments_' }
+        @{ Pick = '.cfs' }
+    ) {
+        $b = $made[0]
+        $m = Get-Content (Join-Path $b.Path 'manifest.json') -Raw | ConvertFrom-Json
+        $file = ($m.files | Where-Object path -like "*$Pick*" | Select-Object -First 1).stored
+        $file | Should -Not -BeNullOrEmpty
+        $full = Join-Path $b.Path $file
+        $bytes = [IO.File]::ReadAllBytes($full)
+        $original = $bytes[[int]($bytes.Length / 2)]
+        $bytes[[int]($bytes.Length / 2)] = $original -bxor 0x20
+        [IO.File]::WriteAllBytes($full, $bytes)
+        try {
+            foreach ($quick in $true, $false) {
+                $r = Test-JameyBackup -InputObject $b -Quick:$quick
+                $r.Passed | Should -BeFalse
+                $r.Problems.File | Should -Contain $file
+                ($r.Components | Where-Object { -not $_.Passed }).Problems | Should -BeLike "*$file*"
+            }
+            @(Get-JameyBackup -BackupPath $repo | Test-JameyBackup -Quick | Where-Object Passed -eq $false).BackupId | Should -Be $b.BackupId
+        }
+        finally {
+            $bytes[[int]($bytes.Length / 2)] = $original
+            [IO.File]::WriteAllBytes($full, $bytes)
+        }
+        (Test-JameyBackup -InputObject $b).Passed | Should -BeTrue
+    }
+
+    It 'writes a BackupNotFound error for an unknown id and goes on with the next' {
+        $r = Test-JameyBackup -BackupPath $repo -BackupId 'missing-id', $made[1].BackupId -Quick -ErrorVariable errs -ErrorAction SilentlyContinue
+        $r.BackupId | Should -Be $made[1].BackupId
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'BackupNotFound,*'
+    }
+}
