@@ -108,6 +108,28 @@ public sealed class DataInUseTests : RestoreTestBase
         RestoreRoundTripTests.AssertHealthy(Data);
     }
 
+    [Theory]
+    [InlineData("hold")]
+    [InlineData("write")]
+    public void RunningJamey_FromTheSampleSimulator_IsRefusedForEveryComponent(string mode)
+    {
+        global::Jamey3.SampleData.SampleDataGenerator.Generate(Data, 400_000, seed: 58);
+        var backup = Backup();
+
+        using (var jamey = HeldProcess.SampleCli(mode, Data))
+        {
+            var held = DataInUse.Find(Data, DataLayout.All, probeDatabase: true);
+            Assert.Equal(DataLayout.All, held.Select(h => h.Component));
+            if (OperatingSystem.IsLinux()) Assert.All(held, h => Assert.Contains("jamey3-sample", h.Process));
+            var e = Assert.Throws<DataInUseException>(() => new RestoreEngine().Run(Request(backup.BackupId)));
+            Assert.Equal(JameyComponent.Database, e.Component);
+            Assert.Empty(OperationFolders());
+        }
+
+        new RestoreEngine().Run(Request(backup.BackupId));
+        RestoreRoundTripTests.AssertHealthy(Data);
+    }
+
     [Fact]
     public void ProbingAFreeIndex_LeavesNoLockFileBehind()
     {
@@ -180,6 +202,27 @@ public sealed class DataInUseTests : RestoreTestBase
                 try { p.Kill(); } catch (InvalidOperationException) { }
                 throw new InvalidOperationException($"pwsh did not take the index writer: {line.Result} {p.StandardError.ReadToEnd()}");
             }
+            return new HeldProcess(p);
+        }
+
+        /// <summary>jamey3-sample hold|write: an idle or a busy running Jamey (database open, an IndexWriter on every index).</summary>
+        public static HeldProcess SampleCli(string command, string dataPath)
+        {
+            var exe = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "jamey3-sample.exe" : "jamey3-sample");
+            var psi = File.Exists(exe)
+                ? new ProcessStartInfo(exe)
+                : new ProcessStartInfo("dotnet") { ArgumentList = { "exec", Path.Combine(AppContext.BaseDirectory, "jamey3-sample.dll") } };
+            foreach (var a in new[] { command, "--path", dataPath }) psi.ArgumentList.Add(a);
+            psi.RedirectStandardInput = psi.RedirectStandardOutput = psi.RedirectStandardError = true;
+            psi.UseShellExecute = false;
+            var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start jamey3-sample");
+            var line = Task.Run(p.StandardOutput.ReadLine);
+            if (!line.Wait(TimeSpan.FromSeconds(60)) || line.Result != "READY")
+            {
+                try { p.Kill(); } catch (InvalidOperationException) { }
+                throw new InvalidOperationException($"jamey3-sample {command} did not get ready: {line.Result} {p.StandardError.ReadToEnd()}");
+            }
+            _ = Task.Run(p.StandardOutput.ReadToEnd); // keep its pipe drained
             return new HeldProcess(p);
         }
 

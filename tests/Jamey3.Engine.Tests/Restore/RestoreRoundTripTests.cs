@@ -47,6 +47,25 @@ public sealed class RestoreRoundTripTests : RestoreTestBase
     }
 
     [Fact]
+    public void SampleDataset_AfterTheSimulatedJameyKeptWriting_RestoresToTheBackup()
+    {
+        global::Jamey3.SampleData.SampleDataGenerator.Generate(Data, 1_500_000, seed: 14);
+        var rowsAtBackup = DumpRows(Data);
+        var docsAtBackup = Layers.ToDictionary(l => l, l => DumpIndex(DataLayout.FullPath(Data, l)));
+        var backup = Backup();
+        using (var jamey = new global::Jamey3.SampleData.JameyWriterSimulator(Data, seed: 15))
+            for (int i = 0; i < 40; i++) jamey.Tick();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Assert.NotEqual(rowsAtBackup, DumpRows(Data));
+
+        new RestoreEngine().Run(Request(backup.BackupId));
+
+        Assert.Equal(rowsAtBackup, DumpRows(Data));
+        foreach (var layer in Layers) Assert.Equal(docsAtBackup[layer], DumpIndex(DataLayout.FullPath(Data, layer)));
+        AssertHealthy(Data);
+    }
+
+    [Fact]
     public void ComponentRestore_LeavesEveryOtherComponentByteForByte()
     {
         Create(Data, seed: 3);
@@ -135,7 +154,7 @@ public sealed class RestoreRoundTripTests : RestoreTestBase
     public void UnknownBackupOrMissingComponent_IsRefusedWithATypedError()
     {
         Create(Data, seed: 11);
-        var backup = new Backup.BackupEngine().Run(new Backup.BackupRequest(Data, Repo) { Components = [JameyComponent.Database] });
+        var backup = new global::Jamey3.Engine.Backup.BackupEngine().Run(new global::Jamey3.Engine.Backup.BackupRequest(Data, Repo) { Components = [JameyComponent.Database] });
 
         var notFound = Assert.Throws<Errors.BackupNotFoundException>(() => new RestoreEngine().Run(Request("20990101-000000-000")));
         Assert.Equal("BackupNotFound", notFound.ErrorId);
