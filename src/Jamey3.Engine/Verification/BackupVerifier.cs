@@ -133,7 +133,7 @@ public sealed class BackupVerifier(IOperationObserver? observer = null)
         }
     }
 
-    static void CheckDatabase(string temp, Manifest.ComponentEntry c, List<JameyBackupProblem> problems, Dictionary<JameyComponent, long> counted, CancellationToken ct)
+    internal static void CheckDatabase(string temp, Manifest.ComponentEntry c, List<JameyBackupProblem> problems, Dictionary<JameyComponent, long> counted, CancellationToken ct)
     {
         var path = Path.Combine(temp, DataLayout.DatabaseFile);
         var file = $"{Manifest.FilesFolder}/{c.Path}";
@@ -149,7 +149,7 @@ public sealed class BackupVerifier(IOperationObserver? observer = null)
         counted[c.Component] = summary.RowCounts.GetValueOrDefault("memory_records", summary.RowCounts.Values.Sum());
     }
 
-    static void CheckIndex(string temp, Manifest.ComponentEntry c, List<JameyBackupProblem> problems, Dictionary<JameyComponent, long> counted, CancellationToken ct)
+    internal static void CheckIndex(string temp, Manifest.ComponentEntry c, List<JameyBackupProblem> problems, Dictionary<JameyComponent, long> counted, CancellationToken ct)
     {
         var folder = Path.Combine(temp, c.Path.Replace('/', Path.DirectorySeparatorChar));
         try

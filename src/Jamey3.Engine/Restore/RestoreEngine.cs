@@ -1,0 +1,603 @@
+using System.Diagnostics;
+using Jamey3.Engine.Data;
+using Jamey3.Engine.Errors;
+using Jamey3.Engine.History;
+using Jamey3.Engine.IO;
+using Jamey3.Engine.Progress;
+using Jamey3.Engine.Repository;
+using Jamey3.Engine.Snapshots;
+using Jamey3.Engine.Storage;
+using Jamey3.Engine.Verification;
+using Microsoft.Data.Sqlite;
+
+namespace Jamey3.Engine.Restore;
+
+/// <summary>
+/// Restores a backup, whole or by component, into Jamey's data directory or another folder, atomically.
+/// <para>
+/// Stages: (1) resolve the backup and the components; (2) take the destination's restore lock and finish or undo
+/// any interrupted restore (<see cref="Recover(string, IOperationObserver?, TimeSpan?, CancellationToken)"/>);
+/// (3) refuse if a process holds a component open for writing (<see cref="DataInUse"/>); (4) write the journal
+/// (state Preparing) and extract every file into &lt;destination&gt;/.jamey3-restore/&lt;operation&gt;/new, checking each
+/// file's content SHA-256 against the manifest as it is written; (5) check the staged copy: PRAGMA integrity_check and
+/// row counts for the database (then make sure it is a lone WAL-mode file), CheckIndex and document counts for each
+/// index; refuse on any problem unless AllowDamaged; (6) flush new/, check for writers again, and mark the journal
+/// Staged; (7) swap each component in with renames (<see cref="ComponentSwapper"/>), the replaced data going to
+/// rollback/; (8) mark the journal Committed and report the rollback folder.
+/// </para>
+/// <para>
+/// Recovery decides by the journal state alone: Preparing (not everything staged) rolls back, which only means
+/// deleting the operation folder because nothing in the destination was touched yet; Staged (everything staged and
+/// flushed) rolls forward, finishing the swap; RollingBack (the swap failed inside the process, which then began to undo
+/// it) rolls back; Committed and RolledBack only clean up. Each step of either direction is an atomic rename that first
+/// checks its source is still there, and the journal is only ever replaced atomically, so recovery may itself be
+/// interrupted at any point and run again. A component is therefore always old, new, or (between the two renames of its
+/// swap, until recovery) absent from the destination with both copies intact in the operation folder; never mixed.
+/// </para>
+/// Cancellation is honoured until the journal says Staged; after that the few remaining renames are finished.
+/// </summary>
+public sealed class RestoreEngine(IOperationObserver? observer = null)
+{
+    /// <summary>The folder in a destination that holds the restore lock and one folder per restore operation.</summary>
+    public const string WorkFolderName = ".jamey3-restore";
+    const string Activity = "Restoring Jamey backup";
+    static readonly TimeSpan DefaultLockTimeout = TimeSpan.FromSeconds(10);
+
+    readonly IOperationObserver _observer = observer ?? NullObserver.Instance;
+
+    /// <summary>Test hook: called after each named step; throwing <see cref="SimulatedCrashException"/> stops the run like a crash.</summary>
+    internal Action<string>? StepHook { get; init; }
+
+    public static string WorkRoot(string targetDataPath) => Path.Combine(Path.GetFullPath(targetDataPath), WorkFolderName);
+
+    /// <summary>What <see cref="Run"/> would do with this request. Reads only; changes nothing (for -WhatIf).</summary>
+    public JameyRestorePlan Plan(RestoreRequest request, CancellationToken ct = default)
+    {
+        var (repo, _, manifest, components) = Resolve(request);
+        var target = request.TargetPath;
+        CheckTarget(target, components);
+        ct.ThrowIfCancellationRequested();
+        return new JameyRestorePlan
+        {
+            BackupId = manifest.BackupId,
+            BackupTimestamp = manifest.CreatedAt,
+            BackupStatus = repo.Read(manifest.BackupId).Status,
+            Destination = target,
+            Items = components.Select(c =>
+            {
+                var entry = manifest.Components.First(e => e.Component == c);
+                var files = manifest.Files.Where(f => f.Component == c).ToList();
+                return new JameyRestorePlanItem
+                {
+                    Component = c,
+                    TargetPath = DataLayout.FullPath(target, c),
+                    ReplacesExisting = HasOld(target, c),
+                    FileCount = files.Count,
+                    Size = files.Sum(f => f.Size),
+                    DocumentCount = entry.Index?.DocumentCount,
+                    RowCounts = entry.Database?.RowCounts is { } rc ? new Dictionary<string, long>(rc) : null,
+                };
+            }).ToArray(),
+        };
+    }
+
+    /// <summary>Restores the backup. Throws a <see cref="JameyException"/> (nothing changed, or everything put back) on failure.</summary>
+    public JameyRestoreResult Run(RestoreRequest request, CancellationToken ct = default)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var watch = Stopwatch.StartNew();
+        var target = request.TargetPath;
+        var repo = new BackupRepository(request.RepositoryPath);
+        string? opDir = null;
+        RestoreJournal? journal = null;
+        try
+        {
+            var (_, backupDir, manifest, components) = Resolve(request);
+            CheckTarget(target, components);
+            Directory.CreateDirectory(target);
+            using var targetLock = AcquireTargetLock(target, request.LockTimeout, ct);
+            foreach (var r in RecoverLocked(target, _observer, StepHook, ct))
+                _observer.Warning($"Before restoring: {r.Message}");
+            if (!request.Force) DataInUse.EnsureFree(target, components, probeDatabase: false);
+
+            var opId = NewOperationId();
+            opDir = Path.Combine(WorkRoot(target), opId);
+            var swapper = new ComponentSwapper(target, opDir, StepHook, _observer);
+            journal = new RestoreJournal
+            {
+                OperationId = opId, BackupId = manifest.BackupId, BackupTimestamp = manifest.CreatedAt,
+                RepositoryPath = repo.Root, Destination = target, State = RestoreJournalState.Preparing,
+                CreatedAt = started, KeepRollback = request.KeepRollback,
+                Components = components.Select(c => new RestoreJournal.Entry
+                {
+                    Component = c, Path = DataLayout.RelativePath(c), HadOld = HasOld(target, c),
+                }).ToList(),
+            };
+            Directory.CreateDirectory(opDir);
+            journal.Save(opDir);
+            Durability.FlushDirectory(WorkRoot(target));
+            Hook("prepare:journal");
+
+            var problems = new List<JameyBackupProblem>();
+            var progress = new ByteProgress(_observer, Activity, components.Count,
+                manifest.Files.Where(f => components.Contains(f.Component)).Sum(f => f.Size));
+            long bytes = Stage(backupDir, manifest, components, swapper.NewRoot, problems, progress, ct);
+            CheckStaged(manifest, components, swapper.NewRoot, problems, ct);
+            if (problems.Count > 0)
+            {
+                if (!request.AllowDamaged) throw new BackupVerificationFailedException(manifest.BackupId, problems);
+                foreach (var p in problems) _observer.Warning($"Restoring despite a failed check (AllowDamaged): {p}");
+            }
+            var staged = components.Where(swapper.IsStaged).ToList();
+            foreach (var c in components.Except(staged))
+                _observer.Warning($"{c}: nothing could be restored from backup '{manifest.BackupId}'; it is left as it is.");
+            if (staged.Count == 0) throw new BackupVerificationFailedException(manifest.BackupId, problems);
+            FlushTree(swapper.NewRoot);
+            Hook("prepare:flushed");
+
+            if (!request.Force) DataInUse.EnsureFree(target, staged, probeDatabase: true);
+            ct.ThrowIfCancellationRequested();
+
+            // The point of no return: from here a crash or failure is finished by rolling forward.
+            journal.Components = journal.Components.Where(e => staged.Contains(e.Component)).ToList();
+            journal.State = RestoreJournalState.Staged;
+            journal.Save(opDir);
+            Swap(journal, swapper, target, opDir, () =>
+            {
+                Hook("swap:staged");
+                _observer.Progress(new JameyProgress(Activity, "Swapping in the restored data", components.Count, components.Count, bytes, bytes));
+            });
+
+            journal.State = RestoreJournalState.Committed;
+            journal.Save(opDir);
+            Hook("commit:journal");
+            var rollback = FinishCommitted(journal, swapper, opDir, _observer);
+            Hook("commit:done");
+            progress.Complete();
+
+            var result = new JameyRestoreResult
+            {
+                BackupId = manifest.BackupId,
+                BackupTimestamp = manifest.CreatedAt,
+                Components = staged.ToArray(),
+                Destination = target,
+                RollbackPath = rollback,
+                Verified = problems.Count == 0,
+                Duration = watch.Elapsed,
+                OperationId = opId,
+                ReplacedPaths = staged.Select(c => DataLayout.FullPath(target, c)).ToArray(),
+                BytesRestored = bytes,
+                Problems = problems.ToArray(),
+            };
+            TryRecord(repo, started, request.BackupId, true, bytes, null);
+            return result;
+        }
+        catch (SimulatedCrashException)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            if (opDir is not null && (journal is null || journal.State == RestoreJournalState.Preparing))
+                TryDeleteDirectory(opDir, _observer); // nothing in the destination was touched yet
+            TryRecord(repo, started, request.BackupId, false, null, e is OperationCanceledException ? "cancelled" : e.Message);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Finishes or undoes every interrupted restore into <paramref name="targetDataPath"/> (see the class remarks for
+    /// which), and removes leftovers of finished ones. Safe to call at any time and to interrupt; <see cref="Run"/> calls it
+    /// first. Committed restores keep their rollback folder. Throws RestoreInProgress while another restore is running there.
+    /// </summary>
+    public static IReadOnlyList<RestoreRecovery> Recover(string targetDataPath, IOperationObserver? observer = null,
+        TimeSpan? lockTimeout = null, CancellationToken ct = default) =>
+        Recover(targetDataPath, observer, null, lockTimeout, ct);
+
+    internal static IReadOnlyList<RestoreRecovery> Recover(string targetDataPath, IOperationObserver? observer, Action<string>? hook,
+        TimeSpan? lockTimeout, CancellationToken ct)
+    {
+        var target = Path.GetFullPath(targetDataPath);
+        if (!Directory.Exists(WorkRoot(target))) return [];
+        using var l = AcquireTargetLock(target, lockTimeout ?? DefaultLockTimeout, ct);
+        return RecoverLocked(target, observer ?? NullObserver.Instance, hook, ct);
+    }
+
+    static List<RestoreRecovery> RecoverLocked(string target, IOperationObserver observer, Action<string>? hook, CancellationToken ct)
+    {
+        var results = new List<RestoreRecovery>();
+        var work = WorkRoot(target);
+        if (!Directory.Exists(work)) return results;
+        if (IsLink(work)) throw new UnsafeTargetPathException(work, "it is a link");
+        foreach (var opDir in Directory.EnumerateDirectories(work).Order(StringComparer.Ordinal).ToList())
+        {
+            ct.ThrowIfCancellationRequested();
+            var opId = Path.GetFileName(opDir);
+            var swapper = new ComponentSwapper(target, opDir, hook, observer);
+            RestoreJournal? j;
+            try
+            {
+                if (IsLink(opDir)) throw new InvalidDataException($"'{opDir}' is a link");
+                j = RestoreJournal.TryLoad(opDir);
+            }
+            catch (InvalidDataException e)
+            {
+                results.Add(Report(observer, new RestoreRecovery(opId, null, RestoreRecoveryAction.NeedsAttention, [], null,
+                    $"Restore operation '{opDir}' was left alone: {e.Message}. Inspect it; its rollback folder may hold replaced data.")));
+                continue;
+            }
+            if (j is null)
+            {
+                // Interrupted before its journal existed: nothing in the destination was touched.
+                if (swapper.RollbackHoldsData() || swapper.HasDisplaced())
+                    results.Add(Report(observer, new RestoreRecovery(opId, null, RestoreRecoveryAction.NeedsAttention, [], null,
+                        $"Restore operation '{opDir}' has no journal but holds data; it was left alone.")));
+                else
+                {
+                    DeleteDirectory(opDir);
+                    results.Add(new RestoreRecovery(opId, null, RestoreRecoveryAction.CleanedUp, [], null,
+                        $"Removed the staging folder of a restore that stopped before it changed anything ('{opDir}')."));
+                }
+                continue;
+            }
+            var components = j.Components.Select(c => c.Component).ToList();
+            switch (j.State)
+            {
+                case RestoreJournalState.Preparing:
+                    if (swapper.RollbackHoldsData() || swapper.HasDisplaced())
+                    {
+                        results.Add(Report(observer, new RestoreRecovery(opId, j.BackupId, RestoreRecoveryAction.NeedsAttention, components, null,
+                            $"Restore operation '{opDir}' was preparing, yet its rollback folder holds data; it was left alone.")));
+                        break;
+                    }
+                    DeleteDirectory(opDir);
+                    hook?.Invoke("recover:preparing:deleted");
+                    results.Add(Report(observer, new RestoreRecovery(opId, j.BackupId, RestoreRecoveryAction.RolledBack, components, null,
+                        $"Rolled back the restore of backup '{j.BackupId}' that was interrupted while preparing: nothing had been changed in '{target}'.")));
+                    break;
+
+                case RestoreJournalState.Staged:
+                    foreach (var c in components) swapper.Forward(c, "recover");
+                    j.State = RestoreJournalState.Committed;
+                    j.Save(opDir);
+                    hook?.Invoke("recover:commit:journal");
+                    var rollback = FinishCommitted(j, swapper, opDir, observer);
+                    results.Add(Report(observer, new RestoreRecovery(opId, j.BackupId, RestoreRecoveryAction.RolledForward, components, rollback,
+                        $"Finished the interrupted restore of backup '{j.BackupId}' into '{target}' ({string.Join(", ", components)})" +
+                        (rollback is null ? "." : $"; the replaced data is in '{rollback}'."))));
+                    break;
+
+                case RestoreJournalState.RollingBack:
+                    foreach (var c in Enumerable.Reverse(components)) swapper.Backward(c, "recover");
+                    j.State = RestoreJournalState.RolledBack;
+                    j.Save(opDir);
+                    hook?.Invoke("recover:rolledback:journal");
+                    CleanupRolledBack(swapper, opDir, observer);
+                    results.Add(Report(observer, new RestoreRecovery(opId, j.BackupId, RestoreRecoveryAction.RolledBack, components, null,
+                        $"Undid the failed restore of backup '{j.BackupId}': '{target}' holds what it held before.")));
+                    break;
+
+                case RestoreJournalState.Committed:
+                    if (Directory.Exists(swapper.NewRoot) || (!j.KeepRollback && Directory.Exists(swapper.RollbackRoot)))
+                    {
+                        FinishCommitted(j, swapper, opDir, observer);
+                        results.Add(new RestoreRecovery(opId, j.BackupId, RestoreRecoveryAction.CleanedUp, components, null,
+                            $"Removed the leftovers of the finished restore '{opId}'."));
+                    }
+                    break;
+
+                case RestoreJournalState.RolledBack:
+                    CleanupRolledBack(swapper, opDir, observer);
+                    results.Add(new RestoreRecovery(opId, j.BackupId, RestoreRecoveryAction.CleanedUp, components, null,
+                        $"Removed the leftovers of the undone restore '{opId}'."));
+                    break;
+            }
+        }
+        return results;
+    }
+
+    static RestoreRecovery Report(IOperationObserver observer, RestoreRecovery r)
+    {
+        if (r.Action == RestoreRecoveryAction.NeedsAttention) observer.Warning(r.Message);
+        else observer.Verbose(r.Message);
+        return r;
+    }
+
+    // ---- stages ----
+
+    static (BackupRepository Repo, string BackupDir, Manifest Manifest, IReadOnlyList<JameyComponent> Components) Resolve(RestoreRequest r)
+    {
+        var repo = new BackupRepository(r.RepositoryPath);
+        if (string.IsNullOrEmpty(r.BackupId) || !Manifest.IsSafeRelativePath(r.BackupId) || r.BackupId.Contains('/')
+            || !Directory.Exists(repo.BackupDirectory(r.BackupId)))
+            throw new BackupNotFoundException(r.BackupId, repo.Root);
+        var backupDir = repo.BackupDirectory(r.BackupId);
+        if (IsLink(backupDir)) throw new UnsafeBackupPathException(backupDir, "is a link; a backup folder never is one");
+        var manifestPath = Path.Combine(backupDir, Manifest.FileName);
+        if (IsLink(manifestPath)) throw new UnsafeBackupPathException(manifestPath, "is a link; a backup never holds links");
+        if (!File.Exists(manifestPath)) throw new InvalidManifestException(manifestPath, "it is missing");
+        var manifest = Manifest.Load(manifestPath);
+        if (manifest.BackupId != r.BackupId)
+            throw new InvalidManifestException(manifestPath, $"it names backup '{manifest.BackupId}', not '{r.BackupId}'");
+        var inBackup = manifest.Components.Select(c => c.Component).ToHashSet();
+        IReadOnlyList<JameyComponent> components;
+        if (r.Components is null || r.Components.Count == 0)
+            components = DataLayout.All.Where(inBackup.Contains).ToList();
+        else
+        {
+            components = DataLayout.Expand(r.Components);
+            foreach (var c in components)
+                if (!inBackup.Contains(c)) throw new ComponentNotInBackupException(manifest.BackupId, c);
+        }
+        if (components.Count == 0) throw new InvalidManifestException(manifestPath, "it lists no components");
+        return (repo, backupDir, manifest, components);
+    }
+
+    /// <summary>Refuses destinations where a rename could land outside the destination's own folders.</summary>
+    static void CheckTarget(string target, IReadOnlyList<JameyComponent> components)
+    {
+        if (File.Exists(target)) throw new UnsafeTargetPathException(target, "it is a file, not a folder");
+        var work = WorkRoot(target);
+        if (IsLink(work)) throw new UnsafeTargetPathException(work, "it is a link");
+        foreach (var c in components)
+        {
+            var main = DataLayout.FullPath(target, c);
+            var parent = Path.GetDirectoryName(main)!;
+            if (!string.Equals(parent, target, StringComparison.Ordinal) && IsLink(parent))
+                throw new UnsafeTargetPathException(parent, "it is a link; restore swaps folders by renaming, which must stay inside the data directory's file system");
+            foreach (var path in ComponentSwapper.SideFiles(c).Select(s => Path.Combine(target, s)).Prepend(main))
+                if (IsLink(path)) throw new UnsafeTargetPathException(path, "it is a link; restore would replace the link, not what it points to");
+        }
+    }
+
+    /// <summary>Extracts every file of the components into new/, checking each content hash; returns bytes written.</summary>
+    long Stage(string backupDir, Manifest manifest, IReadOnlyList<JameyComponent> components, string newRoot,
+        List<JameyBackupProblem> problems, ByteProgress progress, CancellationToken ct)
+    {
+        var backupRoot = Path.GetFullPath(backupDir);
+        long bytes = 0;
+        for (int i = 0; i < components.Count; i++)
+        {
+            var c = components[i];
+            var files = manifest.Files.Where(f => f.Component == c).ToList();
+            progress.StartItem(i, $"{c} ({i + 1} of {components.Count}): {files.Count} file(s)");
+            if (DataLayout.IsIndex(c)) Directory.CreateDirectory(SafeTargetPath(newRoot, DataLayout.RelativePath(c)));
+            foreach (var f in files)
+            {
+                ct.ThrowIfCancellationRequested();
+                var stored = SafeStoredPath(backupRoot, f.Stored);
+                var destination = SafeTargetPath(newRoot, f.Path);
+                if (!File.Exists(stored))
+                {
+                    problems.Add(Problem(f, "is missing"));
+                    continue;
+                }
+                Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+                try
+                {
+                    var (length, sha) = ContentStore.Extract(stored, f.Compression, destination, progress.Add, ct);
+                    bytes += length;
+                    if (length != f.Size) problems.Add(Problem(f, $"holds {length} bytes of content, the manifest says {f.Size}"));
+                    else if (!string.Equals(sha, f.Sha256, StringComparison.OrdinalIgnoreCase))
+                        problems.Add(Problem(f, "does not match its content SHA-256 in the manifest"));
+                }
+                catch (Exception e) when (e is IOException or ZstdSharp.ZstdException or InvalidDataException)
+                {
+                    problems.Add(Problem(f, $"could not be read or decompressed: {e.Message}"));
+                }
+            }
+            Hook($"prepare:extracted:{c}");
+        }
+        return bytes;
+    }
+
+    /// <summary>Opens what was staged: integrity_check and row counts for the database, CheckIndex and document counts for indices.</summary>
+    void CheckStaged(Manifest manifest, IReadOnlyList<JameyComponent> components, string newRoot, List<JameyBackupProblem> problems, CancellationToken ct)
+    {
+        var counted = new Dictionary<JameyComponent, long>();
+        for (int i = 0; i < components.Count; i++)
+        {
+            var c = components[i];
+            ct.ThrowIfCancellationRequested();
+            if (problems.Any(p => p.Component == c)) continue; // a damaged file already fails it
+            _observer.Progress(new JameyProgress(Activity, $"Checking {c} ({i + 1} of {components.Count})", i, components.Count, 0, 0));
+            var entry = manifest.Components.First(e => e.Component == c);
+            if (c == JameyComponent.Database)
+            {
+                BackupVerifier.CheckDatabase(newRoot, entry, problems, counted, ct);
+                if (!problems.Any(p => p.Component == c)) MakeLoneWalDatabase(Path.Combine(newRoot, DataLayout.DatabaseFile), entry, problems);
+            }
+            else
+            {
+                BackupVerifier.CheckIndex(newRoot, entry, problems, counted, ct);
+            }
+            Hook($"prepare:checked:{c}");
+        }
+    }
+
+    /// <summary>Jamey expects WAL mode; the restored file must carry the flag and have no -wal/-shm beside it.</summary>
+    static void MakeLoneWalDatabase(string path, Manifest.ComponentEntry entry, List<JameyBackupProblem> problems)
+    {
+        try
+        {
+            if (SqliteSnapshot.ReadHeaderJournalMode(path) != "wal")
+            {
+                using (var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString()))
+                {
+                    c.Open();
+                    using var cmd = c.CreateCommand();
+                    cmd.CommandText = "PRAGMA journal_mode=WAL";
+                    cmd.ExecuteScalar();
+                }
+            }
+            // Our own connection was the only one and closed cleanly: anything beside the file is empty and ours.
+            foreach (var suffix in ComponentSwapper.DatabaseSideSuffixes)
+                if (File.Exists(path + suffix)) File.Delete(path + suffix);
+            if (SqliteSnapshot.ReadHeaderJournalMode(path) != "wal")
+                problems.Add(new JameyBackupProblem { Component = JameyComponent.Database, File = $"{Manifest.FilesFolder}/{entry.Path}", Message = "could not be put in WAL mode" });
+        }
+        catch (Exception e) when (e is SqliteException or IOException)
+        {
+            problems.Add(new JameyBackupProblem { Component = JameyComponent.Database, File = $"{Manifest.FilesFolder}/{entry.Path}", Message = $"could not be put in WAL mode: {e.Message}" });
+        }
+    }
+
+    /// <summary>Swaps every component in; on a failure inside the process, puts everything back before throwing.</summary>
+    void Swap(RestoreJournal journal, ComponentSwapper swapper, string target, string opDir, Action first)
+    {
+        try
+        {
+            first();
+            foreach (var e in journal.Components) swapper.Forward(e.Component, "swap");
+        }
+        catch (SimulatedCrashException)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            _observer.Warning($"Swapping the restored data into '{target}' failed ({e.Message}); putting everything back.");
+            try
+            {
+                journal.State = RestoreJournalState.RollingBack;
+                journal.Save(opDir);
+                Hook("rollback:journal");
+                foreach (var c in Enumerable.Reverse(journal.Components)) swapper.Backward(c.Component, "rollback");
+                journal.State = RestoreJournalState.RolledBack;
+                journal.Save(opDir);
+                CleanupRolledBack(swapper, opDir, _observer);
+            }
+            catch (SimulatedCrashException)
+            {
+                throw;
+            }
+            catch (Exception e2)
+            {
+                throw new RestoreRecoveryFailedException(target,
+                    $"Swapping backup '{journal.BackupId}' into '{target}' failed ({e.Message}) and putting the old data back failed too ({e2.Message}). " +
+                    $"Nothing was deleted: the journal and both copies are in '{opDir}'. Fix the cause, then run the restore recovery " +
+                    "(Restore-JameyBackup runs it first; the engine's RestoreEngine.Recover does it alone).", e2);
+            }
+            throw new RestoreSwapFailedException(target,
+                $"Swapping backup '{journal.BackupId}' into '{target}' failed: {e.Message}. Every component was put back as it was.", e);
+        }
+    }
+
+    /// <summary>After commit: removes new/ and, unless kept, rollback/. Returns the rollback folder when it holds replaced data.</summary>
+    static string? FinishCommitted(RestoreJournal journal, ComponentSwapper swapper, string opDir, IOperationObserver observer)
+    {
+        TryDeleteDirectory(swapper.NewRoot, observer);
+        if (!journal.KeepRollback) TryDeleteDirectory(swapper.RollbackRoot, observer);
+        if (!swapper.RollbackHoldsData() && !swapper.HasDisplaced())
+        {
+            TryDeleteDirectory(opDir, observer);
+            return null;
+        }
+        return swapper.RollbackHoldsData() ? swapper.RollbackRoot : null;
+    }
+
+    static void CleanupRolledBack(ComponentSwapper swapper, string opDir, IOperationObserver observer)
+    {
+        if (swapper.RollbackHoldsData() || swapper.HasDisplaced())
+        {
+            observer.Warning($"The undone restore '{opDir}' still holds data in its rollback or displaced folder; it was left for you to inspect.");
+            return;
+        }
+        TryDeleteDirectory(opDir, observer);
+    }
+
+    // ---- paths ----
+
+    static bool HasOld(string target, JameyComponent c) =>
+        ComponentSwapper.Present(DataLayout.FullPath(target, c))
+        || ComponentSwapper.SideFiles(c).Any(s => ComponentSwapper.Present(Path.Combine(target, s)));
+
+    /// <summary>The stored file inside the backup folder; refuses anything that resolves outside it or passes through a link.</summary>
+    static string SafeStoredPath(string backupRoot, string stored)
+    {
+        var full = Path.GetFullPath(Path.Combine(backupRoot, stored.Replace('/', Path.DirectorySeparatorChar)));
+        if (!full.StartsWith(backupRoot + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new UnsafeBackupPathException(stored, "resolves outside the backup folder");
+        for (var p = full; p.Length > backupRoot.Length; p = Path.GetDirectoryName(p)!)
+            if (IsLink(p))
+                throw new UnsafeBackupPathException(p, "is a symbolic link or reparse point; a backup never holds links, and reading through one could read anything");
+        return full;
+    }
+
+    /// <summary>A write target inside the staging folder; refuses anything that would land elsewhere.</summary>
+    static string SafeTargetPath(string newRoot, string relative)
+    {
+        var root = Path.GetFullPath(newRoot);
+        var full = Path.GetFullPath(Path.Combine(root, relative.Replace('/', Path.DirectorySeparatorChar)));
+        if (!full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new UnsafeBackupPathException(relative, "would be written outside the restore's staging folder");
+        for (var p = Path.GetDirectoryName(full)!; p.Length > root.Length; p = Path.GetDirectoryName(p)!)
+            if (IsLink(p)) throw new UnsafeBackupPathException(p, "is a link inside the restore's staging folder");
+        return full;
+    }
+
+    /// <summary>A symbolic link, junction or other reparse point (dangling ones included).</summary>
+    internal static bool IsLink(string path)
+    {
+        var info = new FileInfo(path);
+        if (info.LinkTarget is not null) return true;
+        if (!info.Exists && !Directory.Exists(path)) return false;
+        return File.GetAttributes(path).HasFlag(FileAttributes.ReparsePoint);
+    }
+
+    static JameyBackupProblem Problem(Manifest.FileEntry f, string message) =>
+        new() { Component = f.Component, File = f.Stored, Message = message };
+
+    // ---- plumbing ----
+
+    static RepositoryLock AcquireTargetLock(string target, TimeSpan timeout, CancellationToken ct)
+    {
+        try { return RepositoryLock.Acquire(WorkRoot(target), target, "Restore-JameyBackup", timeout, ct); }
+        catch (RepositoryBusyException e) { throw new RestoreInProgressException(target, e); }
+    }
+
+    static string NewOperationId() =>
+        $"{DateTime.UtcNow.ToString("yyyyMMdd'-'HHmmss'-'fff", System.Globalization.CultureInfo.InvariantCulture)}-{Guid.NewGuid():N}"[..28];
+
+    void Hook(string step) => StepHook?.Invoke(step);
+
+    /// <summary>Extract already flushed every file's content; the database was rewritten since (WAL flag), and names need their folders flushed.</summary>
+    static void FlushTree(string root)
+    {
+        var db = Path.Combine(root, DataLayout.DatabaseFile);
+        if (File.Exists(db)) Durability.FlushFile(db);
+        foreach (var dir in Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories))
+            Durability.FlushDirectory(dir);
+        Durability.FlushDirectory(root);
+    }
+
+    static void DeleteDirectory(string path)
+    {
+        if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        var parent = Path.GetDirectoryName(path);
+        if (parent is not null) Durability.FlushDirectory(parent);
+    }
+
+    static void TryDeleteDirectory(string path, IOperationObserver observer)
+    {
+        try { DeleteDirectory(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            observer.Warning($"Could not remove '{path}': {e.Message}. The next restore (or RestoreEngine.Recover) removes it.");
+        }
+    }
+
+    static void TryRecord(BackupRepository repo, DateTimeOffset started, string backupId, bool success, long? bytes, string? error)
+    {
+        if (!repo.Exists) return;
+        try
+        {
+            new RunHistory(repo.StateDirectory).Record(new RunRecord
+            {
+                Operation = RunOperation.Restore, StartedAt = started, FinishedAt = DateTimeOffset.UtcNow,
+                Success = success, BackupId = backupId, SizeBytes = bytes, Error = error,
+            });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException) { }
+    }
+}

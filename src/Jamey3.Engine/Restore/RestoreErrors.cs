@@ -1,0 +1,57 @@
+using Jamey3.Engine.Errors;
+
+namespace Jamey3.Engine.Restore;
+
+/// <summary>The backup failed the checks a restore makes before it touches anything. Nothing was changed.</summary>
+public sealed class BackupVerificationFailedException(string backupId, IReadOnlyList<JameyBackupProblem> problems)
+    : JameyException("BackupVerificationFailed", JameyErrorKind.InvalidData,
+        $"Backup '{backupId}' failed verification, so nothing was restored: {Describe(problems)}. " +
+        "Restore another backup, or restore this one anyway with -AllowDamaged to salvage what it holds.",
+        problems.FirstOrDefault(p => p.File is not null)?.File ?? backupId)
+{
+    public string BackupId { get; } = backupId;
+    public IReadOnlyList<JameyBackupProblem> Problems { get; } = problems;
+
+    static string Describe(IReadOnlyList<JameyBackupProblem> problems) =>
+        string.Join("; ", problems.Take(3).Select(p => p.ToString())) + (problems.Count > 3 ? $" (and {problems.Count - 3} more)" : "");
+}
+
+/// <summary>Jamey (or another process) has the database or an index open for writing.</summary>
+public sealed class DataInUseException(string path, string? holder, JameyComponent component)
+    : JameyException("DataInUse", JameyErrorKind.Busy,
+        $"The {(component == JameyComponent.Database ? "database" : $"{component} index")} '{path}' is open for writing by {holder ?? "another process"}. " +
+        "Stop Jamey first (stop its service or close the application), then try again; or pass -Force to restore anyway, " +
+        "in which case the running process keeps writing to the replaced files and those writes are lost.", path)
+{
+    public string Path { get; } = path;
+    /// <summary>The process holding it, when the platform tells ("process 1234 (dotnet Jamey.dll)").</summary>
+    public string? Holder { get; } = holder;
+    public JameyComponent Component { get; } = component;
+}
+
+/// <summary>Another restore (or recovery) into the same data directory is running.</summary>
+public sealed class RestoreInProgressException(string target, Exception inner)
+    : JameyException("RestoreInProgress", JameyErrorKind.Busy,
+        $"Another restore (or recovery) into '{target}' is running; wait for it to finish. ({inner.Message})", target, inner);
+
+public sealed class ComponentNotInBackupException(string backupId, JameyComponent component)
+    : JameyException("ComponentNotInBackup", JameyErrorKind.InvalidArgument,
+        $"Backup '{backupId}' does not contain the {component} component.", component);
+
+/// <summary>A backup names or holds something that would make a restore read or write outside where it should.</summary>
+public sealed class UnsafeBackupPathException(string path, string reason)
+    : JameyException("UnsafeBackupPath", JameyErrorKind.InvalidData,
+        $"Refusing to restore: '{path}' {reason}.", path);
+
+/// <summary>A path in the destination is a link (or otherwise not where a restore may write).</summary>
+public sealed class UnsafeTargetPathException(string path, string reason)
+    : JameyException("UnsafeTargetPath", JameyErrorKind.InvalidArgument,
+        $"Refusing to restore into '{path}': {reason}.", path);
+
+/// <summary>Swapping the restored data in failed; everything was put back as it was.</summary>
+public sealed class RestoreSwapFailedException(string target, string message, Exception inner)
+    : JameyException("RestoreSwapFailed", JameyErrorKind.WriteFailed, message, target, inner);
+
+/// <summary>An interrupted restore could not be finished or undone; the data directory needs attention.</summary>
+public sealed class RestoreRecoveryFailedException(string target, string message, Exception? inner = null)
+    : JameyException("RestoreRecoveryFailed", JameyErrorKind.WriteFailed, message, target, inner);

@@ -1,0 +1,55 @@
+namespace Jamey3;
+
+public enum RetentionAction
+{
+    Keep,
+    Remove,
+}
+
+/// <summary>Why retention keeps or removes a backup. Stable names: scripts may match on them.</summary>
+public enum RetentionRule
+{
+    /// <summary>Within the count and age limits of the policy.</summary>
+    WithinPolicy,
+    /// <summary>The newest backup whose latest verification passed: never removed by the policy.</summary>
+    NewestVerified,
+    /// <summary>The newest complete backup: the policy never leaves the repository without it.</summary>
+    NewestComplete,
+    /// <summary>Beyond the newest MaxBackups complete backups.</summary>
+    ExceedsMaxBackups,
+    /// <summary>Older than RetentionDays.</summary>
+    ExceedsMaxAge,
+    /// <summary>Named explicitly for removal.</summary>
+    Requested,
+    /// <summary>Not named in an explicit removal.</summary>
+    NotRequested,
+    /// <summary>Named explicitly, but protected (newest verified); removal needs Force.</summary>
+    Protected,
+    /// <summary>Being written by a live backup run.</summary>
+    InProgress,
+    /// <summary>Left in staging by a run that did not finish.</summary>
+    Incomplete,
+    /// <summary>Published but damaged; kept for salvage until it is older than RetentionDays.</summary>
+    Damaged,
+}
+
+/// <summary>What retention (Remove-JameyBackup) decided for one backup, and whether it was done.</summary>
+public sealed class JameyRetentionDecision
+{
+    public string BackupId { get; set; } = "";
+    public DateTimeOffset Timestamp { get; set; }
+    public BackupStatus Status { get; set; }
+    public string Path { get; set; } = "";
+    /// <summary>Bytes the backup's files take in the repository (shared hard-linked files counted in full).</summary>
+    public long StoredSize { get; set; }
+    public RetentionAction Action { get; set; }
+    public RetentionRule Rule { get; set; }
+    /// <summary>A sentence a human understands.</summary>
+    public string Reason { get; set; } = "";
+    /// <summary>True once the backup is gone (set by a real run, never by a plan).</summary>
+    public bool Removed { get; set; }
+    /// <summary>Why a planned removal failed, if it did.</summary>
+    public string? Error { get; set; }
+
+    public override string ToString() => $"{BackupId}: {Action} ({Rule})";
+}
