@@ -15,6 +15,7 @@
         'New-JameyBackup'
         'Get-JameyBackup'
         'Test-JameyBackup'
+        'Restore-JameyBackup'
         'Start-JameyMetrics'
         'Stop-JameyMetrics'
         'Export-JameyMetrics'

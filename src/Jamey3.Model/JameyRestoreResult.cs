@@ -55,3 +55,18 @@ public sealed class JameyRestorePlanItem
 
     public override string ToString() => $"{Component}: {TargetPath}{(ReplacesExisting ? " (replace)" : " (create)")}";
 }
+
+/// <summary>What Restore-JameyBackup -Recover did with one interrupted restore.</summary>
+public sealed class JameyRestoreRecovery
+{
+    public string OperationId { get; set; } = "";
+    public string? BackupId { get; set; }
+    /// <summary>RolledForward, RolledBack, CleanedUp or NeedsAttention.</summary>
+    public string Action { get; set; } = "";
+    public JameyComponent[] Components { get; set; } = [];
+    public string Destination { get; set; } = "";
+    public string? RollbackPath { get; set; }
+    public string Message { get; set; } = "";
+
+    public override string ToString() => Message;
+}

@@ -1,0 +1,161 @@
+using System.Management.Automation;
+using Jamey3.Commands.Infrastructure;
+using Jamey3.Engine.Repository;
+using Jamey3.Engine.Restore;
+
+namespace Jamey3.Commands.Cmdlets;
+
+[Cmdlet(VerbsData.Restore, "JameyBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ById)]
+[OutputType(typeof(JameyRestoreResult), ParameterSetName = [ById, ByInputObject, ByPath])]
+[OutputType(typeof(JameyRestoreRecovery), ParameterSetName = [RecoverSet])]
+public sealed class RestoreJameyBackupCommand : JameyCmdlet
+{
+    const string ById = "ById";
+    const string ByInputObject = "InputObject";
+    const string ByPath = "Path";
+    const string RecoverSet = "Recover";
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ByInputObject)]
+    public JameyBackup? InputObject { get; set; }
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ById)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(BackupIdCompleter))]
+    public string? BackupId { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ById)]
+    [Alias("RepositoryPath")]
+    [ValidateNotNullOrEmpty]
+    public string? BackupPath { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = ByPath)]
+    [Alias("LiteralPath")]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    [Parameter(ParameterSetName = ById)]
+    [Parameter(ParameterSetName = ByInputObject)]
+    [Parameter(ParameterSetName = ByPath)]
+    [ValidateNotNullOrEmpty]
+    public JameyComponentSelector[]? Component { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? DataPath { get; set; }
+
+    [Parameter(ParameterSetName = ById)]
+    [Parameter(ParameterSetName = ByInputObject)]
+    [Parameter(ParameterSetName = ByPath)]
+    [ValidateNotNullOrEmpty]
+    public string? Destination { get; set; }
+
+    /// <summary>Salvage: restore a backup that fails verification. Explicit on purpose.</summary>
+    [Parameter(ParameterSetName = ById)]
+    [Parameter(ParameterSetName = ByInputObject)]
+    [Parameter(ParameterSetName = ByPath)]
+    public SwitchParameter AllowDamaged { get; set; }
+
+    /// <summary>Restore even while a process holds the data open for writing.</summary>
+    [Parameter(ParameterSetName = ById)]
+    [Parameter(ParameterSetName = ByInputObject)]
+    [Parameter(ParameterSetName = ByPath)]
+    public SwitchParameter Force { get; set; }
+
+    [Parameter(ParameterSetName = ById)]
+    [Parameter(ParameterSetName = ByInputObject)]
+    [Parameter(ParameterSetName = ByPath)]
+    public SwitchParameter DiscardRollback { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = RecoverSet)]
+    public SwitchParameter Recover { get; set; }
+
+    // Restoring is one backup into one place: piped input is gathered first, and more than one backup is an error.
+    readonly List<(BackupRepository Repository, string BackupId)> _requested = [];
+
+    protected override void ProcessRecord()
+    {
+        switch (ParameterSetName)
+        {
+            case ByInputObject:
+                var b = InputObject!;
+                var repository = b.RepositoryPath is { Length: > 0 } r ? r : BackupTarget.RepositoryOfBackupFolder(b.Path);
+                _requested.Add((new BackupRepository(repository), b.BackupId));
+                break;
+            case ById:
+                _requested.Add((new BackupRepository(ResolveBackupPath(BackupPath)), BackupId!));
+                break;
+            case ByPath:
+                var (repo, id) = BackupTarget.FromFolder(ResolvePath(Path!));
+                _requested.Add((repo, id));
+                break;
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        var dataPath = ResolveDataPath(DataPath);
+        if (ParameterSetName == RecoverSet)
+        {
+            RecoverInterrupted(dataPath);
+            return;
+        }
+        var distinct = _requested.DistinctBy(r => (r.Repository.Root, r.BackupId)).ToList();
+        if (distinct.Count == 0) return;
+        if (distinct.Count > 1)
+        {
+            ThrowTerminatingError(ErrorMapping.Create("MultipleBackupsForOneTarget", ErrorCategory.InvalidArgument,
+                $"{distinct.Count} backups were given ({string.Join(", ", distinct.Select(d => d.BackupId))}) for one destination; restore one backup at a time (for example Get-JameyBackup -Newest 1 | Restore-JameyBackup). Nothing was restored.",
+                distinct.Select(d => d.BackupId).ToArray()));
+            return;
+        }
+
+        var (repositoryToUse, backupId) = distinct[0];
+        var request = new RestoreRequest(repositoryToUse.Root, backupId, dataPath)
+        {
+            Components = Component,
+            Destination = Destination is null ? null : ResolvePath(Destination),
+            AllowDamaged = AllowDamaged,
+            Force = Force,
+            KeepRollback = !DiscardRollback,
+        };
+
+        JameyRestorePlan plan;
+        try { plan = new RestoreEngine().Plan(request, Stopping); }
+        catch (Exception e) when (e is not PipelineStoppedException) { ThrowEngineError(e, backupId); return; }
+
+        var replaced = string.Join(Environment.NewLine, plan.Items.Select(i => $"  {i.Component}: {i.TargetPath}{(i.ReplacesExisting ? " (replaced)" : " (created)")}"));
+        var description = $"Restore backup {plan.BackupId} (taken {plan.BackupTimestamp.ToLocalTime():yyyy-MM-dd HH:mm:ss}) into '{plan.Destination}':{Environment.NewLine}{replaced}";
+        if (!ShouldProcess(description, $"Replace {string.Join(", ", plan.Items.Select(i => i.Component))} in '{plan.Destination}' with backup {plan.BackupId}?", "Restore-JameyBackup"))
+            return;
+
+        try
+        {
+            WriteObject(RunEngine((observer, ct) => new RestoreEngine(observer).Run(request, ct)));
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            ThrowEngineError(e, backupId);
+        }
+    }
+
+    void RecoverInterrupted(string dataPath)
+    {
+        if (!ShouldProcess($"interrupted restores in '{dataPath}'", "Finish or roll back")) return;
+        try
+        {
+            var recoveries = RunEngine((observer, ct) => RestoreEngine.Recover(dataPath, observer, null, ct));
+            foreach (var r in recoveries)
+            {
+                WriteObject(new JameyRestoreRecovery
+                {
+                    OperationId = r.OperationId, BackupId = r.BackupId, Action = r.Action.ToString(), Components = r.Components.ToArray(),
+                    Destination = dataPath, RollbackPath = r.RollbackPath, Message = r.Message,
+                });
+            }
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            ThrowEngineError(e, dataPath);
+        }
+    }
+}
