@@ -160,6 +160,7 @@ public sealed class RetentionEngine(IOperationObserver? observer = null, Func<Da
         }
         catch (Exception e)
         {
+            _observer.Progress(new JameyProgress(Activity, "Stopped", 0, 0, 0, 0, Completed: true));
             Record(repo, started, plan, e is OperationCanceledException ? "cancelled" : e.Message);
             throw;
         }
