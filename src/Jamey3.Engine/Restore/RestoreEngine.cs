@@ -118,9 +118,10 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
             Durability.FlushDirectory(WorkRoot(target));
             Hook("prepare:journal");
 
+            var contentBytes = manifest.Files.Where(f => components.Contains(f.Component)).Sum(f => f.Size);
+            CheckFreeSpace(target, contentBytes);
             var problems = new List<JameyBackupProblem>();
-            var progress = new ByteProgress(_observer, Activity, components.Count,
-                manifest.Files.Where(f => components.Contains(f.Component)).Sum(f => f.Size));
+            var progress = new ByteProgress(_observer, Activity, components.Count, contentBytes);
             long bytes = Stage(backupDir, manifest, components, swapper.NewRoot, problems, progress, ct);
             CheckStaged(manifest, components, swapper.NewRoot, problems, ct);
             if (problems.Count > 0)
@@ -180,6 +181,7 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
         {
             if (opDir is not null && (journal is null || journal.State == RestoreJournalState.Preparing))
                 TryDeleteDirectory(opDir, _observer); // nothing in the destination was touched yet
+            _observer.Progress(new JameyProgress(Activity, "Stopped", 0, 0, 0, 0, Completed: true));
             TryRecord(repo, started, request.BackupId, false, null, e is OperationCanceledException ? "cancelled" : e.Message);
             throw;
         }
@@ -381,6 +383,10 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
                     else if (!string.Equals(sha, f.Sha256, StringComparison.OrdinalIgnoreCase))
                         problems.Add(Problem(f, "does not match its content SHA-256 in the manifest"));
                 }
+                catch (IOException e) when (e is not FileNotFoundException && CanReadToTheEnd(stored))
+                {
+                    throw new RestoreWriteFailedException(destination, e); // the backup reads fine: the destination failed us
+                }
                 catch (Exception e) when (e is IOException or ZstdSharp.ZstdException or InvalidDataException)
                 {
                     problems.Add(Problem(f, $"could not be read or decompressed: {e.Message}"));
@@ -389,6 +395,27 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
             Hook($"prepare:extracted:{c}");
         }
         return bytes;
+    }
+
+    static bool CanReadToTheEnd(string path)
+    {
+        try
+        {
+            using var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            s.CopyTo(Stream.Null);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
+
+    /// <summary>The staged copy needs the components' full size on the destination's file system (plus a little for folders).</summary>
+    static void CheckFreeSpace(string target, long contentBytes)
+    {
+        long available;
+        try { available = new DriveInfo(target).AvailableFreeSpace; }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException) { return; } // unknown: let the writes tell
+        long needed = contentBytes + 16L * 1024 * 1024;
+        if (available < needed) throw new NotEnoughSpaceException(target, needed, available);
     }
 
     /// <summary>Opens what was staged: integrity_check and row counts for the database, CheckIndex and document counts for indices.</summary>

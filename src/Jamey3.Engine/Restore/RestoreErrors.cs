@@ -55,3 +55,18 @@ public sealed class RestoreSwapFailedException(string target, string message, Ex
 /// <summary>An interrupted restore could not be finished or undone; the data directory needs attention.</summary>
 public sealed class RestoreRecoveryFailedException(string target, string message, Exception? inner = null)
     : JameyException("RestoreRecoveryFailed", JameyErrorKind.WriteFailed, message, target, inner);
+
+/// <summary>The destination's file system has too little free space for the staged copy; nothing was changed.</summary>
+public sealed class NotEnoughSpaceException(string target, long needed, long available)
+    : JameyException("NotEnoughSpace", JameyErrorKind.ResourceUnavailable,
+        $"Restoring into '{target}' needs about {needed:N0} bytes free on its file system for the staged copy, but only {available:N0} are available. " +
+        "Free some space (old rollback folders under .jamey3-restore can go), or restore fewer components.", target)
+{
+    public long Needed { get; } = needed;
+    public long Available { get; } = available;
+}
+
+/// <summary>Writing the staged copy into the destination failed (the backup itself read fine); nothing was changed.</summary>
+public sealed class RestoreWriteFailedException(string path, Exception inner)
+    : JameyException("RestoreWriteFailed", JameyErrorKind.WriteFailed,
+        $"Could not write the restored copy '{path}': {inner.Message}. Nothing in the destination was changed.", path, inner);

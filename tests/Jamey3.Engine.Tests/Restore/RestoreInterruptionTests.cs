@@ -181,6 +181,26 @@ public sealed class RestoreInterruptionTests : RestoreTestBase
         Assert.Equal(_oldRows, DumpRows(result.RollbackPath!)); // the -wal's rows were checkpointed into it, none lost
     }
 
+    [Fact]
+    public void SomethingCreatedInTheGapBeforeRecovery_IsMovedAsideIntoDisplaced_NeverOverwritten()
+    {
+        var target = FreshTarget();
+        Assert.Throws<SimulatedCrashException>(() => new RestoreEngine { StepHook = CrashAt("swap:Database:aside:jamey.db") }.Run(RequestFor(target)));
+        // Jamey was started before recovery ran and created an empty database where the old one had been.
+        var stray = Path.Combine(target, "jamey.db");
+        File.WriteAllText(stray, "a database someone created meanwhile");
+        var observer = new RecordingObserver();
+
+        var recovered = RestoreEngine.Recover(target, observer);
+
+        Assert.Equal(RestoreRecoveryAction.RolledForward, Assert.Single(recovered).Action);
+        AssertAll(target, forward: true);
+        var op = Assert.Single(OperationFolders(target));
+        Assert.Equal("a database someone created meanwhile", File.ReadAllText(Path.Combine(op, "displaced", "jamey.db.1")));
+        Assert.Equal(_oldRows, DumpRows(Path.Combine(op, "rollback")));
+        Assert.Contains(observer.Warnings, w => w.Contains("displaced", StringComparison.Ordinal));
+    }
+
     // ---- assertions ----
 
     /// <summary>Every component is wholly old, wholly new, or absent with both copies intact in the operation folder.</summary>

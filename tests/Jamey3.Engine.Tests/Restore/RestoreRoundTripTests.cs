@@ -185,6 +185,36 @@ public sealed class RestoreRoundTripTests : RestoreTestBase
         Assert.Equal("cancelled", history.Latest[RunOperation.Restore].LastAttempt?.Error);
     }
 
+    [Fact]
+    public void AnotherRestoreIntoTheSameFolder_IsRefused_AndRecoveryWaitsForIt()
+    {
+        Create(Data, seed: 16);
+        var backup = Backup();
+        var before = HashData(Data);
+        using (global::Jamey3.Engine.Repository.RepositoryLock.Acquire(RestoreEngine.WorkRoot(Data), Data, "another restore", TimeSpan.FromSeconds(5), default))
+        {
+            var e = Assert.Throws<RestoreInProgressException>(() => new RestoreEngine().Run(Request(backup.BackupId) with { LockTimeout = TimeSpan.FromMilliseconds(300) }));
+            Assert.Equal("RestoreInProgress", e.ErrorId);
+            Assert.Equal(Errors.JameyErrorKind.Busy, e.Kind);
+            Assert.Contains("another restore", e.Message);
+            Assert.Throws<RestoreInProgressException>(() => RestoreEngine.Recover(Data, null, TimeSpan.FromMilliseconds(300)));
+        }
+        Assert.Equal(before, HashData(Data));
+        new RestoreEngine().Run(Request(backup.BackupId));
+    }
+
+    [Fact]
+    public void KeepRollbackFalse_LeavesNoOperationFolder()
+    {
+        Create(Data, seed: 17);
+        var backup = Backup();
+        Mutate(Data, seed: 18);
+        var result = new RestoreEngine().Run(Request(backup.BackupId) with { KeepRollback = false });
+        Assert.Null(result.RollbackPath);
+        Assert.Empty(OperationFolders());
+        AssertHealthy(Data);
+    }
+
     /// <summary>A data directory Jamey can open: a lone WAL-mode database that passes integrity_check, indices that pass CheckIndex.</summary>
     internal static void AssertHealthy(string dataPath)
     {

@@ -1,0 +1,340 @@
+using Jamey3.Engine.Configuration;
+using Jamey3.Engine.Errors;
+using Jamey3.Engine.History;
+using Jamey3.Engine.IO;
+using Jamey3.Engine.Progress;
+using Jamey3.Engine.Repository;
+
+namespace Jamey3.Engine.Retention;
+
+/// <summary>Which backups to remove: named ones (<see cref="BackupIds"/>), or those a policy no longer keeps.</summary>
+public sealed record RetentionRequest(string RepositoryPath)
+{
+    /// <summary>Explicit removal of exactly these backups (staging leftovers included). Null: apply the policy.</summary>
+    public IReadOnlyList<string>? BackupIds { get; init; }
+    /// <summary>Policy: keep at most this many complete backups, newest first. Null: no count limit.</summary>
+    public int? MaxBackups { get; init; }
+    /// <summary>Policy: remove backups older than this. Null: no age limit.</summary>
+    public TimeSpan? MaxAge { get; init; }
+    /// <summary>Also remove staging folders left by backup runs that did not finish. (trash/ leftovers are always removed.)</summary>
+    public bool CleanIncomplete { get; init; }
+    /// <summary>Explicit removal only: allow removing the protected backup (see <see cref="RetentionEngine"/>).</summary>
+    public bool Force { get; init; }
+    /// <summary>How long to wait for a running backup (the repository's writer lock).</summary>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The policy of Jamey's settings: BACKUP_MAX_BACKUPS and BACKUP_RETENTION_DAYS, where 0 days means no age limit.
+    /// Pass overrides to replace either.
+    /// </summary>
+    public static RetentionRequest FromSettings(string repositoryPath, JameySettings settings, int? maxBackups = null, double? retentionDays = null)
+    {
+        var days = retentionDays ?? settings.RetentionDays;
+        return new RetentionRequest(repositoryPath)
+        {
+            MaxBackups = maxBackups ?? settings.MaxBackups,
+            MaxAge = days > 0 ? TimeSpan.FromDays(days) : null,
+        };
+    }
+}
+
+/// <summary>What retention decided (and, after a run, did) for every backup and leftover in the repository.</summary>
+public sealed class RetentionPlan
+{
+    internal RetentionPlan(DateTimeOffset evaluatedAt, List<JameyRetentionDecision> decisions, string? newestVerified, string? newestComplete,
+        List<string> trash, List<JameyException> refusals)
+    {
+        EvaluatedAt = evaluatedAt;
+        Decisions = decisions;
+        NewestVerifiedId = newestVerified;
+        NewestCompleteId = newestComplete;
+        TrashLeftovers = trash;
+        Refusals = refusals;
+    }
+
+    public DateTimeOffset EvaluatedAt { get; }
+    /// <summary>One per backup or staging leftover, newest first.</summary>
+    public IReadOnlyList<JameyRetentionDecision> Decisions { get; }
+    public IEnumerable<JameyRetentionDecision> ToRemove => Decisions.Where(d => d.Action == RetentionAction.Remove);
+    public IEnumerable<JameyRetentionDecision> ToKeep => Decisions.Where(d => d.Action == RetentionAction.Keep);
+    /// <summary>The newest backup whose latest verification passed, if any.</summary>
+    public string? NewestVerifiedId { get; }
+    /// <summary>The newest complete backup, if any.</summary>
+    public string? NewestCompleteId { get; }
+    /// <summary>Folders under trash/ (removals that did not finish); a run always deletes them.</summary>
+    public IReadOnlyList<string> TrashLeftovers { get; }
+    /// <summary>Explicitly named backups that were not removed, each as the error to report (not found, protected, in progress).</summary>
+    public IReadOnlyList<JameyException> Refusals { get; }
+    /// <summary>After a run: removals that failed, each as the error to report.</summary>
+    public IReadOnlyList<JameyException> Failures => _failures;
+    internal readonly List<JameyException> _failures = [];
+}
+
+public sealed class BackupProtectedException(string backupId, string why)
+    : JameyException("BackupProtected", JameyErrorKind.InvalidArgument,
+        $"Backup '{backupId}' is {why}, which is never removed unless you insist: use -Force to remove it anyway.", backupId);
+
+public sealed class BackupInProgressException(string backupId)
+    : JameyException("BackupInProgress", JameyErrorKind.Busy,
+        $"Backup '{backupId}' is being written by a running backup; it cannot be removed now.", backupId);
+
+public sealed class RemoveBackupFailedException(string backupId, string path, Exception inner)
+    : JameyException("RemoveBackupFailed", JameyErrorKind.WriteFailed,
+        $"Could not remove backup '{backupId}' ('{path}'): {inner.Message}. It is still listed as it was.", backupId, inner);
+
+/// <summary>
+/// Removes backups, by name or by policy, so that a failure half-way never leaves a backup that lists as good but
+/// is missing files: each is first renamed from backups/ (or staging/) into trash/ (atomic: it leaves the listing at
+/// once), the folder is flushed, and only then is the trash copy deleted; trash/ leftovers are deleted on every run.
+/// Unchanged Lucene files are shared between backups by hard links; deleting one backup's link never affects another's.
+/// <para>
+/// Policy, newest first: a complete backup is kept when it is among the newest <see cref="RetentionRequest.MaxBackups"/>
+/// complete ones and not older than <see cref="RetentionRequest.MaxAge"/>; otherwise removed. Two are always kept,
+/// in addition to that count: the newest backup whose latest verification (Test-JameyBackup, from the run history)
+/// passed, and the newest complete backup, so that neither an age limit nor a run of unverified backups can leave
+/// the repository without a good one. Damaged backups are kept (for salvage) until they exceed the age limit and
+/// do not count towards MaxBackups. Staging leftovers are removed only with CleanIncomplete; a backup being written is
+/// never touched: a run holds the repository's writer lock, so no backup can be running while it removes.
+/// </para>
+/// <para>
+/// Explicit removal removes exactly the named backups, except the protected one: the newest verified backup, or,
+/// when none was ever verified, the newest complete one; that needs <see cref="RetentionRequest.Force"/>.
+/// </para>
+/// </summary>
+public sealed class RetentionEngine(IOperationObserver? observer = null, Func<DateTimeOffset>? clock = null)
+{
+    readonly IOperationObserver _observer = observer ?? NullObserver.Instance;
+    readonly Func<DateTimeOffset> _now = clock ?? (() => DateTimeOffset.UtcNow);
+    const string Activity = "Removing Jamey backups";
+
+    /// <summary>Test hook: called after each named step.</summary>
+    internal Action<string>? StepHook { get; init; }
+
+    /// <summary>What <see cref="Run"/> would remove and keep, and why. Takes no lock and changes nothing (-WhatIf).</summary>
+    public RetentionPlan Plan(RetentionRequest request, CancellationToken ct = default)
+    {
+        var repo = new BackupRepository(request.RepositoryPath);
+        return Evaluate(repo, request, holdingWriterLock: false, ct);
+    }
+
+    /// <summary>
+    /// Removes what the plan (made again under the writer lock) says, and deletes trash/ leftovers. Returns the plan with
+    /// <see cref="JameyRetentionDecision.Removed"/> and <see cref="JameyRetentionDecision.Error"/> filled in.
+    /// Throws RepositoryBusy when a backup is running past the lock timeout.
+    /// </summary>
+    public RetentionPlan Run(RetentionRequest request, CancellationToken ct = default)
+    {
+        var repo = new BackupRepository(request.RepositoryPath);
+        var started = DateTimeOffset.UtcNow;
+        RetentionPlan? plan = null;
+        try
+        {
+            if (!repo.Exists) throw new DataPathNotFoundException(repo.Root, "backup repository");
+            using var writer = repo.AcquireWriter("Remove-JameyBackup", request.LockTimeout, ct);
+            if (writer.RecoveredFrom is { } stale)
+                _observer.Warning($"Recovered the repository lock left by {stale}, which is no longer running.");
+            plan = Evaluate(repo, request, holdingWriterLock: true, ct);
+            foreach (var leftover in plan.TrashLeftovers) DeleteTrash(leftover);
+
+            var removals = plan.ToRemove.ToList();
+            for (int i = 0; i < removals.Count; i++)
+            {
+                ct.ThrowIfCancellationRequested();
+                var d = removals[i];
+                _observer.Progress(new JameyProgress(Activity, $"Removing {d.BackupId} ({i + 1} of {removals.Count})", i, removals.Count, 0, 0));
+                try
+                {
+                    Remove(repo, d);
+                    d.Removed = true;
+                    _observer.Verbose($"Removed backup {d.BackupId}: {d.Reason}");
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    d.Error = e.Message;
+                    plan._failures.Add(new RemoveBackupFailedException(d.BackupId, d.Path, e));
+                }
+            }
+            _observer.Progress(new JameyProgress(Activity, "Done", removals.Count, removals.Count, 0, 0, Completed: true));
+            Record(repo, started, plan, null);
+            return plan;
+        }
+        catch (Exception e)
+        {
+            _observer.Progress(new JameyProgress(Activity, "Stopped", 0, 0, 0, 0, Completed: true));
+            Record(repo, started, plan, e is OperationCanceledException ? "cancelled" : e.Message);
+            throw;
+        }
+    }
+
+    RetentionPlan Evaluate(BackupRepository repo, RetentionRequest request, bool holdingWriterLock, CancellationToken ct)
+    {
+        if (request.MaxBackups is < 1) throw new JameyException("InvalidRetentionPolicy", JameyErrorKind.InvalidArgument, "MaxBackups must be at least 1.", request.MaxBackups);
+        if (request.MaxAge is { } age && age < TimeSpan.Zero) throw new JameyException("InvalidRetentionPolicy", JameyErrorKind.InvalidArgument, "The retention age cannot be negative.", age);
+        var now = _now();
+        var backups = repo.List(ct).ToList();
+        if (holdingWriterLock)
+        {
+            // We hold the writer lock, so nothing in staging is being written: all of it was left by runs that died.
+            foreach (var b in backups.Where(b => b.Status == BackupStatus.InProgress))
+            {
+                b.Status = BackupStatus.Incomplete;
+                b.Problem = "left in staging by a run that did not finish";
+            }
+        }
+        var verified = VerifiedBackups(repo);
+        var complete = backups.Where(b => b.Status == BackupStatus.Complete).ToList();
+        var newestVerified = complete.FirstOrDefault(b => verified.TryGetValue(b.BackupId, out var ok) && ok)?.BackupId;
+        var newestComplete = complete.FirstOrDefault()?.BackupId;
+        var refusals = new List<JameyException>();
+        var decisions = request.BackupIds is { } ids
+            ? Explicit(repo, backups, ids, newestVerified, newestComplete, request.Force, refusals)
+            : Policy(backups, request, now, newestVerified, newestComplete);
+        var trash = Directory.Exists(repo.TrashDirectory) ? Directory.GetDirectories(repo.TrashDirectory).Order(StringComparer.Ordinal).ToList() : [];
+        return new RetentionPlan(now, decisions, newestVerified, newestComplete, trash, refusals);
+    }
+
+    static List<JameyRetentionDecision> Policy(List<JameyBackup> backups, RetentionRequest r, DateTimeOffset now, string? newestVerified, string? newestComplete)
+    {
+        var decisions = new List<JameyRetentionDecision>();
+        int rank = 0;
+        foreach (var b in backups)
+        {
+            var age = now - b.Timestamp;
+            bool tooOld = r.MaxAge is { } max && age > max;
+            string ageText = $"{age.TotalDays:0.#} days old";
+            switch (b.Status)
+            {
+                case BackupStatus.Complete:
+                    rank++;
+                    if (b.BackupId == newestVerified)
+                        decisions.Add(Decide(b, RetentionAction.Keep, RetentionRule.NewestVerified, "the newest backup that passed verification is always kept"));
+                    else if (b.BackupId == newestComplete)
+                        decisions.Add(Decide(b, RetentionAction.Keep, RetentionRule.NewestComplete, "the newest complete backup is always kept"));
+                    else if (r.MaxBackups is { } m && rank > m)
+                        decisions.Add(Decide(b, RetentionAction.Remove, RetentionRule.ExceedsMaxBackups, $"complete backup number {rank}, newest first; the policy keeps {m}"));
+                    else if (tooOld)
+                        decisions.Add(Decide(b, RetentionAction.Remove, RetentionRule.ExceedsMaxAge, $"{ageText}; the policy keeps {r.MaxAge!.Value.TotalDays:0.#} days"));
+                    else
+                        decisions.Add(Decide(b, RetentionAction.Keep, RetentionRule.WithinPolicy, $"complete backup number {rank}, {ageText}"));
+                    break;
+                case BackupStatus.Damaged:
+                    decisions.Add(tooOld
+                        ? Decide(b, RetentionAction.Remove, RetentionRule.ExceedsMaxAge, $"damaged ({b.Problem}) and {ageText}")
+                        : Decide(b, RetentionAction.Keep, RetentionRule.Damaged, $"damaged ({b.Problem}); kept for salvage until it is older than the age limit"));
+                    break;
+                case BackupStatus.InProgress:
+                    decisions.Add(Decide(b, RetentionAction.Keep, RetentionRule.InProgress, "being written by a running backup"));
+                    break;
+                case BackupStatus.Incomplete:
+                    decisions.Add(r.CleanIncomplete
+                        ? Decide(b, RetentionAction.Remove, RetentionRule.Incomplete, "left in staging by a run that did not finish")
+                        : Decide(b, RetentionAction.Keep, RetentionRule.Incomplete, "left in staging by a run that did not finish; removed only when incomplete leftovers are cleaned"));
+                    break;
+            }
+        }
+        return decisions;
+    }
+
+    static List<JameyRetentionDecision> Explicit(BackupRepository repo, List<JameyBackup> backups, IReadOnlyList<string> ids,
+        string? newestVerified, string? newestComplete, bool force, List<JameyException> refusals)
+    {
+        var requested = new HashSet<string>(ids, StringComparer.Ordinal);
+        var protectedId = newestVerified ?? newestComplete;
+        var protectedWhy = newestVerified is not null ? "the newest backup that passed verification" : "the newest complete backup (no backup was ever verified)";
+        var decisions = new List<JameyRetentionDecision>();
+        foreach (var b in backups)
+        {
+            if (!requested.Remove(b.BackupId))
+            {
+                decisions.Add(Decide(b, RetentionAction.Keep, RetentionRule.NotRequested, "not named"));
+                continue;
+            }
+            if (b.Status == BackupStatus.InProgress)
+            {
+                refusals.Add(new BackupInProgressException(b.BackupId));
+                decisions.Add(Decide(b, RetentionAction.Keep, RetentionRule.InProgress, "being written by a running backup"));
+            }
+            else if (b.BackupId == protectedId && !force)
+            {
+                refusals.Add(new BackupProtectedException(b.BackupId, protectedWhy));
+                decisions.Add(Decide(b, RetentionAction.Keep, RetentionRule.Protected, $"{protectedWhy}; removing it needs Force"));
+            }
+            else
+            {
+                decisions.Add(Decide(b, RetentionAction.Remove, RetentionRule.Requested, "named for removal"));
+            }
+        }
+        foreach (var missing in ids.Where(requested.Contains).Distinct())
+            refusals.Add(new BackupNotFoundException(missing, repo.Root));
+        return decisions;
+    }
+
+    static JameyRetentionDecision Decide(JameyBackup b, RetentionAction action, RetentionRule rule, string reason) => new()
+    {
+        BackupId = b.BackupId, Timestamp = b.Timestamp, Status = b.Status, Path = b.Path, StoredSize = b.StoredSize,
+        Action = action, Rule = rule, Reason = reason,
+    };
+
+    /// <summary>Backup id → whether its latest verification passed, from the run history (unreadable history: none).</summary>
+    static Dictionary<string, bool> VerifiedBackups(BackupRepository repo)
+    {
+        var result = new Dictionary<string, bool>(StringComparer.Ordinal);
+        RunHistoryDocument doc;
+        try { doc = new RunHistory(repo.StateDirectory).Read(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException) { return result; }
+        foreach (var run in doc.Runs.Where(r => r.Operation == RunOperation.Verify && r.BackupId is not null).OrderBy(r => r.FinishedAt))
+            result[run.BackupId!] = run.Success;
+        // The bounded run list may have dropped an old success; any later verification of that backup is still in the list.
+        if (doc.Latest.TryGetValue(RunOperation.Verify, out var latest) && latest.LastSuccess?.BackupId is { } id)
+            result.TryAdd(id, true);
+        return result;
+    }
+
+    /// <summary>Renames the backup into trash/ (it leaves the listing atomically), then deletes it there.</summary>
+    void Remove(BackupRepository repo, JameyRetentionDecision d)
+    {
+        var source = Path.GetFullPath(d.Path);
+        var expectedParent = d.Status is BackupStatus.Incomplete or BackupStatus.InProgress ? repo.StagingDirectory : repo.BackupsDirectory;
+        if (!string.Equals(Path.GetDirectoryName(source), Path.GetFullPath(expectedParent), StringComparison.Ordinal))
+            throw new IOException($"'{source}' is not a folder of '{expectedParent}'");
+        Directory.CreateDirectory(repo.TrashDirectory);
+        var trash = Path.Combine(repo.TrashDirectory, $"{d.BackupId}.{Guid.NewGuid().ToString("N")[..8]}");
+        Durability.MoveDirectory(source, trash);
+        StepHook?.Invoke($"retention:trashed:{d.BackupId}");
+        DeleteTrash(trash);
+    }
+
+    void DeleteTrash(string folder)
+    {
+        try
+        {
+            // Directory.Delete removes links themselves, never what they point to; a hard link only drops one name of a file.
+            Directory.Delete(folder, recursive: true);
+            Durability.FlushDirectory(Path.GetDirectoryName(folder)!);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _observer.Warning($"Could not delete '{folder}' from the repository's trash: {e.Message}. It is no longer a backup; the next run deletes it.");
+        }
+    }
+
+    static void Record(BackupRepository repo, DateTimeOffset started, RetentionPlan? plan, string? error)
+    {
+        if (!repo.Exists) return;
+        var removed = plan?.Decisions.Where(d => d.Removed).ToList() ?? [];
+        var problems = plan is null ? [] : plan.Refusals.Concat(plan.Failures).Select(e => e.Message).ToList();
+        if (error is not null) problems.Insert(0, error);
+        try
+        {
+            new RunHistory(repo.StateDirectory).Record(new RunRecord
+            {
+                Operation = RunOperation.Retention, StartedAt = started, FinishedAt = DateTimeOffset.UtcNow,
+                Success = problems.Count == 0,
+                BackupId = removed.Count == 1 ? removed[0].BackupId : null,
+                SizeBytes = removed.Sum(d => d.StoredSize),
+                Error = problems.Count == 0 ? null : string.Join("; ", problems.Take(3)),
+            });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+}
