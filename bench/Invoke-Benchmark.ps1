@@ -371,6 +371,11 @@ function Add-Row([string] $Phase, [string] $Tool, [string] $Label, [double[]] $S
             CpuS        = if ($isInProcess) { $null } else { [math]::Round((Get-Median ($Of | ForEach-Object cpuSeconds)), 1) }
             PeakRssMB   = if ($isInProcess) { $null } else { [math]::Round((($Of | ForEach-Object peakRssMB) | Measure-Object -Maximum).Maximum) }
             StoredMB    = if ($isInProcess -or $Phase -in @('verify', 'start-up')) { $null } else { [math]::Round($stored / $MB, 1) }
+            AddedMB     = if ($isInProcess -or $Phase -ne 'second') { $null } else {
+                [math]::Round((Get-Median ($Of | ForEach-Object {
+                                $s = $_; $first = $samples | Where-Object { $_.repetition -eq $s.repetition -and $_.phase -eq 'first' -and $_.tool -eq $s.tool }
+                                $s.repositoryBytes - $first.repositoryBytes })) / $MB, 1)
+            }
         })
 }
 
@@ -428,7 +433,7 @@ Add-Ratio 'verify' 'wall' 'jamey-verify' 'inproc' 'restic-check' 'time: Test-Jam
 Add-Ratio 'verify' 'wall' 'jamey-quick' 'inproc' 'restic-check' 'time: Test-JameyBackup -Quick, in-process / restic check --read-data'
 
 Write-Host ''
-$rows | Format-Table Phase, What, MedianS, MinS, MaxS, MBps, CpuS, PeakRssMB, StoredMB -AutoSize | Out-String -Width 250 | Write-Host
+$rows | Format-Table Phase, What, MedianS, MinS, MaxS, MBps, CpuS, PeakRssMB, StoredMB, AddedMB -AutoSize | Out-String -Width 250 | Write-Host
 $ratios | Format-Table Phase, Ratio, Median, PerRep -AutoSize | Out-String -Width 250 | Write-Host
 
 #endregion
@@ -453,12 +458,12 @@ $medianChange = Get-Median ($changes | ForEach-Object { $_.writer.rowsInserted +
 [void]$md.AppendLine("- Data: ``jamey3-sample generate --size $($SizeMB)MB --seed $Seed``: $sourceMB MB on disk (jamey.db $([math]::Round($meta.dataset.databaseBytes / $MB)) MB, five indices $([math]::Round($meta.dataset.totalIndexBytes / $MB)) MB). Between the first and second backup a simulated Jamey wrote for $WriteSeconds s (median $medianChange rows inserted or updated, with index commits and merges), once per repetition, so every tool saw the same change.")
 [void]$md.AppendLine("- Peers: restic $((($meta.restic -split ' ')[1])) (fresh repository per repetition, default compression), sqlite3 $($meta.sqlite3), zstd $([regex]::Match($meta.zstd, 'v[\d.]+').Value), pwsh $($meta.pwsh).")
 [void]$md.AppendLine("- Jamey3 rows: *fresh pwsh, wall* is a new ``dotnet pwsh`` process per backup (start-up and Import-Module included, as a scheduled run pays them); *in-process* is the cmdlet alone, timed inside that process. The start-up row is a bare ``dotnet pwsh`` + Import-Module, measured in the same rotation.")
-[void]$md.AppendLine("- MB/s is source size / median time (for the second backup, the whole data directory over the time of the incremental run). CPU is user+sys. Peak RSS is the largest single process (``/usr/bin/time -v``; for pipelines, the largest member; for ``dotnet pwsh`` the pwsh child). Stored MB is ``du -sb`` of the repository after that backup (so after the second it holds both).")
+[void]$md.AppendLine("- MB/s is source size / median time (for the second backup, the whole data directory over the time of the incremental run). CPU is user+sys. Peak RSS is the largest single process (``/usr/bin/time -v``; for pipelines, the largest member; for ``dotnet pwsh`` the pwsh child). Stored MB is ``du -sb`` of the repository after that backup (after the second it holds both); added MB is what the second backup added. MB means MiB (2^20 bytes) throughout.")
 [void]$md.AppendLine()
-[void]$md.AppendLine('| phase | what | median s | min–max s | MB/s | CPU s | peak RSS MB | stored MB |')
-[void]$md.AppendLine('|---|---|---:|---:|---:|---:|---:|---:|')
+[void]$md.AppendLine('| phase | what | median s | min–max s | MB/s | CPU s | peak RSS MB | stored MB | added MB |')
+[void]$md.AppendLine('|---|---|---:|---:|---:|---:|---:|---:|---:|')
 foreach ($r in $rows) {
-    [void]$md.AppendLine("| $($r.Phase) | $($r.What -replace '\|', '\|') | $(Format-Cell $r.MedianS) | $(Format-Cell $r.MinS)–$(Format-Cell $r.MaxS) | $(Format-Cell $r.MBps) | $(Format-Cell $r.CpuS) | $(Format-Cell $r.PeakRssMB) | $(Format-Cell $r.StoredMB) |")
+    [void]$md.AppendLine("| $($r.Phase) | $($r.What -replace '\|', '\|') | $(Format-Cell $r.MedianS) | $(Format-Cell $r.MinS)–$(Format-Cell $r.MaxS) | $(Format-Cell $r.MBps) | $(Format-Cell $r.CpuS) | $(Format-Cell $r.PeakRssMB) | $(Format-Cell $r.StoredMB) | $(Format-Cell $r.AddedMB) |")
 }
 [void]$md.AppendLine()
 [void]$md.AppendLine('Ratios (median of the per-repetition ratios; below 1 means Jamey3 is faster, smaller or lighter):')
