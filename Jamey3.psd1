@@ -16,6 +16,7 @@
         'Get-JameyBackup'
         'Test-JameyBackup'
         'Restore-JameyBackup'
+        'Remove-JameyBackup'
         'Start-JameyMetrics'
         'Stop-JameyMetrics'
         'Export-JameyMetrics'

@@ -85,7 +85,7 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
             .Select(d => d.BackupId).ToList();
         if (approved.Count == 0 && plan.ToRemove.Any()) return; // all declined, or -WhatIf
         // The policy is evaluated again under the writer lock; only what was approved here is removed.
-        Execute(policy with { BackupIds = null }, approved);
+        Execute(policy, approved);
     }
 
     void RemoveNamed(string repository, IReadOnlyList<string> ids)
@@ -100,8 +100,7 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
         RetentionPlan result;
         try
         {
-            var run = request.BackupIds is null ? request with { BackupIds = null } : request;
-            result = RunEngine((observer, ct) => new RetentionEngine(observer).Run(Restrict(run, approved), ct));
+            result = RunEngine((observer, ct) => new RetentionEngine(observer).Run(Restrict(request, approved), ct));
         }
         catch (Exception e) when (e is not PipelineStoppedException)
         {

@@ -1,0 +1,101 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-JameyModulePath) -Force
+    $root = New-TestDirectory 'remove'
+    $data = New-SampleData -Path (Join-Path $root 'data')
+    $template = Join-Path $root 'template'
+    1..6 | ForEach-Object { New-JameyBackup -DataPath $data -BackupPath $template -Full } | Out-Null
+
+    # A repository whose six backups were taken 1, 5, 10, 20, 40 and 60 days ago: each backup is
+    # renamed to the id of its crafted time and its manifest says so.
+    function New-AgedRepository([string] $name) {
+        $repo = Join-Path $root $name
+        Copy-Item $template $repo -Recurse
+        Remove-Item "$repo/state" -Recurse -Force -ErrorAction Ignore
+        $ages = 60, 40, 20, 10, 5, 1
+        $folders = Get-ChildItem "$repo/backups" -Directory | Sort-Object Name
+        $ids = @{}
+        for ($i = 0; $i -lt 6; $i++) {
+            $t = [DateTimeOffset]::UtcNow.AddDays(-$ages[$i])
+            $id = $t.UtcDateTime.ToString('yyyyMMdd-HHmmss-fff')
+            $m = Get-Content (Join-Path $folders[$i].FullName 'manifest.json') -Raw | ConvertFrom-Json -DateKind String
+            $m.backupId = $id
+            $m.createdAt = $t.ToString('o'); $m.completedAt = $t.AddSeconds(1).ToString('o')
+            $m | ConvertTo-Json -Depth 10 | Set-Content (Join-Path $folders[$i].FullName 'manifest.json')
+            Rename-Item $folders[$i].FullName $id
+            $ids[$ages[$i]] = $id
+        }
+        [pscustomobject]@{ Path = $repo; Ids = $ids }
+    }
+}
+AfterAll { Remove-Item $root -Recurse -Force -ErrorAction Ignore }
+
+Describe 'Remove-JameyBackup' {
+    It 'removes nothing with -WhatIf in a pipeline' {
+        $r = New-AgedRepository 'whatif'
+        $out = Invoke-ChildPwsh -Script "Get-JameyBackup -BackupPath '$($r.Path)' | Select-Object -Skip 3 | Remove-JameyBackup -WhatIf" | Out-String
+        foreach ($age in 20, 40, 60) { $out | Should -Match $r.Ids[$age] }
+        $out | Should -Not -Match $r.Ids[1]
+        @(Get-JameyBackup -BackupPath $r.Path).Count | Should -Be 6
+    }
+
+    It 'removes piped and named backups, listing what it removed' {
+        $r = New-AgedRepository 'named'
+        $removed = Get-JameyBackup -BackupPath $r.Path | Select-Object -Skip 4 | Remove-JameyBackup -Confirm:$false
+        $removed | ForEach-Object { $_ | Should -BeOfType Jamey3.JameyRetentionDecision; $_.Removed | Should -BeTrue }
+        $removed.BackupId | Should -Be @($r.Ids[40], $r.Ids[60])
+        (Get-JameyBackup -BackupPath $r.Path).BackupId | Should -Be @($r.Ids[1], $r.Ids[5], $r.Ids[10], $r.Ids[20])
+        Remove-JameyBackup -BackupPath $r.Path -BackupId $r.Ids[20] -Confirm:$false | Select-Object -ExpandProperty BackupId | Should -Be $r.Ids[20]
+        Test-Path (Join-Path $r.Path 'trash/*') | Should -BeFalse
+    }
+
+    It 'keeps exactly what the policy of the environment says, and never the newest verified backup' {
+        $r = New-AgedRepository 'env'
+        (Test-JameyBackup -BackupPath $r.Path -BackupId $r.Ids[20] -Quick).Passed | Should -BeTrue   # the newest verified backup
+        $out = Invoke-ChildPwsh -Environment @{ BACKUP_RETENTION_DAYS = '15'; BACKUP_MAX_BACKUPS = '3' } -Script @"
+Remove-JameyBackup -BackupPath '$($r.Path)' -Retention -Confirm:`$false | ForEach-Object { 'removed ' + `$_.BackupId }
+"@
+        $LASTEXITCODE | Should -Be 0
+        ($out | Where-Object { $_ -like 'removed *' }) | Should -Be @("removed $($r.Ids[40])", "removed $($r.Ids[60])")
+        (Get-JameyBackup -BackupPath $r.Path).BackupId | Should -Be @($r.Ids[1], $r.Ids[5], $r.Ids[10], $r.Ids[20])
+    }
+
+    It 'keeps exactly what the parameters say, which override the environment' {
+        $r = New-AgedRepository 'params'
+        Test-JameyBackup -BackupPath $r.Path -BackupId $r.Ids[20] -Quick | Out-Null
+        $env:BACKUP_MAX_BACKUPS = '10'; $env:BACKUP_RETENTION_DAYS = '30'
+        try { $removed = Remove-JameyBackup -BackupPath $r.Path -Retention -MaxBackups 2 -RetentionDays 0 -Confirm:$false }
+        finally { Remove-Item env:BACKUP_MAX_BACKUPS, env:BACKUP_RETENTION_DAYS }
+        ($removed.BackupId | Sort-Object) | Should -Be (@($r.Ids[10], $r.Ids[40], $r.Ids[60]) | Sort-Object)
+        (Get-JameyBackup -BackupPath $r.Path).BackupId | Should -Be @($r.Ids[1], $r.Ids[5], $r.Ids[20])
+    }
+
+    It 'applies the defaults (30 days, 10 backups) when nothing is set' {
+        $r = New-AgedRepository 'defaults'
+        $removed = Remove-JameyBackup -BackupPath $r.Path -Retention -Confirm:$false
+        ($removed.BackupId | Sort-Object) | Should -Be (@($r.Ids[40], $r.Ids[60]) | Sort-Object)
+    }
+
+    It 'cleans incomplete leftovers only when asked' {
+        $r = New-AgedRepository 'leftovers'
+        New-Item -ItemType Directory (Join-Path $r.Path 'staging/20200101-000000-000/files') -Force | Out-Null
+        Remove-JameyBackup -BackupPath $r.Path -Retention -RetentionDays 0 -Confirm:$false | Out-Null
+        (Get-JameyBackup -BackupPath $r.Path -Status Incomplete).BackupId | Should -Be '20200101-000000-000'
+        Remove-JameyBackup -BackupPath $r.Path -Retention -RetentionDays 0 -IncludeIncomplete -Confirm:$false | Select-Object -ExpandProperty BackupId |
+            Should -Be '20200101-000000-000'
+        Get-JameyBackup -BackupPath $r.Path -Status Incomplete | Should -BeNullOrEmpty
+    }
+
+    It 'never removes while a backup is being written' {
+        $r = New-AgedRepository 'busy'
+        New-Item -ItemType Directory "$($r.Path)/locks" -Force | Out-Null
+        $holder = Start-Process flock -ArgumentList "$($r.Path)/locks/writer.lock", 'sleep', '120' -PassThru
+        try {
+            Start-Sleep -Milliseconds 500
+            Remove-JameyBackup -BackupPath $r.Path -Retention -RetentionDays 1 -LockTimeoutSeconds 1 -Confirm:$false -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $errs[0].FullyQualifiedErrorId | Should -BeLike 'RepositoryBusy,*'
+            @(Get-JameyBackup -BackupPath $r.Path).Count | Should -Be 6
+        }
+        finally { $holder.Kill($true); $holder.WaitForExit() }
+    }
+}
