@@ -298,7 +298,9 @@ public sealed class RetentionEngine(IOperationObserver? observer = null, Func<Da
         if (!string.Equals(Path.GetDirectoryName(source), Path.GetFullPath(expectedParent), StringComparison.Ordinal))
             throw new IOException($"'{source}' is not a folder of '{expectedParent}'");
         Directory.CreateDirectory(repo.TrashDirectory);
-        var trash = Path.Combine(repo.TrashDirectory, $"{d.BackupId}.{Guid.NewGuid().ToString("N")[..8]}");
+        // trash/<id> (docs/repository-format.md); a suffix only if an undeletable leftover of that id is still there.
+        var trash = Path.Combine(repo.TrashDirectory, d.BackupId);
+        if (Directory.Exists(trash)) trash += $".{Guid.NewGuid().ToString("N")[..8]}";
         Durability.MoveDirectory(source, trash);
         StepHook?.Invoke($"retention:trashed:{d.BackupId}");
         DeleteTrash(trash);

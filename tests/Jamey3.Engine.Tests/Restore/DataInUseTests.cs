@@ -22,6 +22,12 @@ public sealed class DataInUseTests : RestoreTestBase
         using (var holder = HeldProcess.SqliteShell(db))
         {
             Assert.False(DataInUse.ProbeExclusive(db)); // SQLite itself says busy
+            if (OperatingSystem.IsLinux())
+            {
+                // The side-effect-free lock read (fcntl F_OFD_GETLK) sees it too, and names the process.
+                var seen = Assert.Single(DataInUse.Find(Data, [JameyComponent.Database], probeDatabase: false));
+                Assert.StartsWith($"process {holder.Id} (sqlite3", seen.Process);
+            }
             var e = Assert.Throws<DataInUseException>(() => new RestoreEngine().Run(Request(backup.BackupId, JameyComponentSelector.Database)));
             Assert.Equal("DataInUse", e.ErrorId);
             Assert.Equal(JameyErrorKind.Busy, e.Kind);
