@@ -170,6 +170,11 @@ Describe 'Restore-JameyBackup killed at random moments' {
         $b = New-JameyBackup -DataPath $killData -BackupPath $killRepo -Compression None
         $new = (Restore-JameyBackup -InputObject $b -Destination (Join-Path $root 'kill-reference') -Confirm:$false).Destination
         $newPrint = Get-ComponentPrint $new
+        # How long one whole restore takes in a fresh pwsh, start-up included: kill points are spread over it.
+        $timer = [Diagnostics.Stopwatch]::StartNew()
+        $p = Start-ChildPwsh -Script "Restore-JameyBackup -BackupPath '$killRepo' -BackupId '$($b.BackupId)' -DataPath '$killData' -Confirm:`$false | Out-Null"
+        $p.WaitForExit()
+        $fullMs = $timer.ElapsedMilliseconds
         $random = [Random]::new(12345)
         $outcomes = @{}
         for ($i = 1; $i -le $trials; $i++) {
@@ -180,7 +185,9 @@ Describe 'Restore-JameyBackup killed at random moments' {
             $oldPrint = Get-ComponentPrint $killData
 
             $p = Start-ChildPwsh -Script "Restore-JameyBackup -BackupPath '$killRepo' -BackupId '$($b.BackupId)' -DataPath '$killData' -Confirm:`$false | Out-Null"
-            Start-Sleep -Milliseconds (300 + $random.Next(0, 3200))
+            # Stratified: trial i dies in the i-th slice of the run (from 15% to 100% of it), at a random point inside it.
+            $slice = 0.85 * $fullMs / $trials
+            Start-Sleep -Milliseconds ([int](0.15 * $fullMs + ($i - 1) * $slice + $random.NextDouble() * $slice))
             $p.Kill($true); $p.WaitForExit()
 
             $now = Get-ComponentPrint $killData

@@ -56,7 +56,7 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
         {
             case ByInputObject:
                 foreach (var b in InputObject!)
-                    RemoveNamed(b.RepositoryPath is { Length: > 0 } r ? r : BackupTarget.RepositoryOfBackupFolder(b.Path), [b.BackupId]);
+                    RemoveNamed(BackupTarget.RepositoryOf(b).Root, [b.BackupId]);
                 break;
             case ById:
                 RemoveNamed(ResolveBackupPath(BackupPath), BackupId!);

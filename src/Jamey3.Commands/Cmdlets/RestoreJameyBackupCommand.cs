@@ -78,8 +78,7 @@ public sealed class RestoreJameyBackupCommand : JameyCmdlet
         {
             case ByInputObject:
                 var b = InputObject!;
-                var repository = b.RepositoryPath is { Length: > 0 } r ? r : BackupTarget.RepositoryOfBackupFolder(b.Path);
-                _requested.Add((new BackupRepository(repository), b.BackupId));
+                _requested.Add((BackupTarget.RepositoryOf(b), b.BackupId));
                 break;
             case ById:
                 _requested.Add((new BackupRepository(ResolveBackupPath(BackupPath)), BackupId!));

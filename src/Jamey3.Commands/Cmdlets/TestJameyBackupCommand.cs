@@ -43,7 +43,7 @@ public sealed class TestJameyBackupCommand : JameyCmdlet
                 foreach (var b in InputObject!)
                 {
                     if (b.Status is BackupStatus.Incomplete or BackupStatus.InProgress) { WriteObject(NotPublished(b)); continue; }
-                    Test(new BackupRepository(b.RepositoryPath is { Length: > 0 } r ? r : BackupTarget.RepositoryOfBackupFolder(b.Path)), b.BackupId);
+                    Test(BackupTarget.RepositoryOf(b), b.BackupId);
                 }
                 break;
             case ById:

@@ -16,6 +16,10 @@ internal static class BackupTarget
         return Path.GetDirectoryName(parent) ?? parent ?? full;
     }
 
+    /// <summary>The repository of a piped backup: its RepositoryPath, or else derived from its folder.</summary>
+    public static BackupRepository RepositoryOf(JameyBackup backup) =>
+        new(backup.RepositoryPath is { Length: > 0 } r ? r : RepositoryOfBackupFolder(backup.Path));
+
     public static (BackupRepository Repository, string BackupId) FromFolder(string backupFolder)
     {
         var full = Path.GetFullPath(backupFolder).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
