@@ -201,7 +201,8 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
         var storedRelative = Manifest.StoredPathFor(relative, compression);
         var storedPath = Path.Combine(staging, storedRelative);
         Directory.CreateDirectory(Path.GetDirectoryName(storedPath)!);
-        var stored = ContentStore.Write(source, storedPath, compression, progress.Add, ct);
+        var level = component == JameyComponent.Database ? ContentStore.DefaultLevel : ContentStore.FastLevel;
+        var stored = ContentStore.Write(source, storedPath, compression, progress.Add, ct, level);
         if (stored.Compression != compression)
         {
             var rawRelative = Manifest.StoredPathFor(relative, stored.Compression);

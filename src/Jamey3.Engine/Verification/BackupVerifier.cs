@@ -117,13 +117,23 @@ public sealed class BackupVerifier(IOperationObserver? observer = null)
                 }
             }
 
-            foreach (var c in manifest.Components)
+            // A damaged file already fails its component: don't pile on. The rest are opened side by side,
+            // since CheckIndex takes seconds per index whatever its size and uses one core.
+            var toCheck = manifest.Components.Where(c => problems.All(p => p.Component != c.Component)).ToList();
+            _observer.Progress(new JameyProgress(Activity, $"Opening {string.Join(", ", toCheck.Select(c => c.Component))}",
+                result.FilesChecked, manifest.Files.Count, result.BytesChecked, result.BytesChecked));
+            var found = new (List<JameyBackupProblem> Problems, Dictionary<JameyComponent, long> Counted)[toCheck.Count];
+            Parallel.For(0, toCheck.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct }, i =>
             {
-                ct.ThrowIfCancellationRequested();
-                _observer.Progress(new JameyProgress(Activity, $"Checking {c.Component}", result.FilesChecked, manifest.Files.Count, result.BytesChecked, result.BytesChecked));
-                if (problems.Any(p => p.Component == c.Component)) continue; // a damaged file already fails it; don't pile on
-                if (c.Component == JameyComponent.Database) CheckDatabase(temp, c, problems, counted, ct);
-                else CheckIndex(temp, c, problems, counted, ct);
+                var c = toCheck[i];
+                found[i] = ([], []);
+                if (c.Component == JameyComponent.Database) CheckDatabase(temp, c, found[i].Problems, found[i].Counted, ct);
+                else CheckIndex(temp, c, found[i].Problems, found[i].Counted, ct);
+            });
+            foreach (var (componentProblems, componentCounts) in found)
+            {
+                problems.AddRange(componentProblems);
+                foreach (var (component, n) in componentCounts) counted[component] = n;
             }
         }
         finally
