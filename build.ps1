@@ -161,7 +161,7 @@ function Invoke-Demo {
 Import-Module '$(Join-Path $moduleDir 'Jamey3.psd1')'
 Write-Host '== New-JameyBackup (while a simulated Jamey keeps writing)'
 `$writer = Start-Process dotnet -ArgumentList '$sample', 'write', '--path', '$data', '--duration', '60' -PassThru -RedirectStandardOutput '$demo/writer.log'
-Start-Sleep -Seconds 2
+Start-Sleep -Seconds 5   # the writer opens the database and five IndexWriters, then commits several times a second
 New-JameyBackup -DataPath '$data' -BackupPath '$repo' | Format-Table
 New-JameyBackup -DataPath '$data' -BackupPath '$repo' | Select-Object -ExpandProperty Components | Format-Table
 Stop-Process -Id `$writer.Id -ErrorAction Ignore
