@@ -104,6 +104,24 @@ Describe 'Start-JameyMetrics scraped by a real Prometheus' {
         Remove-Item $history -Force
     }
 
+    It 'stops an endpoint piped from Start-JameyMetrics, and -Wait serves until stopped' {
+        $port = Get-FreePort
+        $e = Start-JameyMetrics -BackupPath $repo -Port $port
+        (Invoke-WebRequest $e.Url).StatusCode | Should -Be 200
+        ($e | Stop-JameyMetrics).Port | Should -Be $port
+        { Invoke-WebRequest $e.Url -TimeoutSec 5 } | Should -Throw
+
+        $ps = [powershell]::Create()
+        $null = $ps.AddCommand('Import-Module').AddArgument((Get-JameyModulePath)).AddStatement()
+        $null = $ps.AddCommand('Start-JameyMetrics').AddParameter('BackupPath', $repo).AddParameter('Port', $port).AddParameter('Wait')
+        $async = $ps.BeginInvoke()
+        (Wait-Until { try { (Invoke-WebRequest "http://127.0.0.1:$port/metrics" -TimeoutSec 2).StatusCode -eq 200 } catch { $false } } 30) | Should -BeTrue
+        $ps.Stop()   # what Ctrl+C does
+        $ps.InvocationStateInfo.State | Should -Be Stopped
+        { Invoke-WebRequest "http://127.0.0.1:$port/metrics" -TimeoutSec 5 } | Should -Throw
+        $ps.Dispose()
+    }
+
     It 'writes the same metrics for the textfile collector, atomically' {
         $file = Join-Path $root 'textfile/jamey3.prom'
         New-Item -ItemType Directory (Split-Path $file) -Force | Out-Null
