@@ -30,8 +30,12 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
 {
     readonly IOperationObserver _observer = observer ?? NullObserver.Instance;
     const string Activity = "Backing up Jamey data";
-    /// <summary>4 MiB: on the bench data 1 MiB chunks added little over 4 MiB after a small change, at 4x the files (bench/results).</summary>
-    public const int DefaultChunkSize = 4 << 20;
+    /// <summary>
+    /// 1 MiB. Measured on the bench data (290 MB database, 225 rows written in 5 s): 14 of 290 chunks changed and
+    /// 4.0 MiB were stored again, against 10 of 73 and 10.5 MiB with 4 MiB chunks; the whole database stores 3% larger
+    /// (83.8 against 81.3 MiB) and the backup takes the same time.
+    /// </summary>
+    public const int DefaultChunkSize = 1 << 20;
 
     public JameyBackup Run(BackupRequest request, CancellationToken ct = default)
     {
