@@ -165,7 +165,8 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
         Directory.CreateDirectory(Path.Combine(staging, Manifest.ChunkFolderFor(relative)));
         using var whole = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         var chunks = new List<Manifest.ChunkEntry>();
-        int width = Math.Max(1, Environment.ProcessorCount);
+        int cores = Math.Max(1, Environment.ProcessorCount);
+        int width = 4 * cores; // chunks read per batch: enough to keep every core busy to the batch's end
         var buffers = Enumerable.Range(0, width).Select(_ => new byte[chunkSize]).ToArray();
         var lengths = new int[width];
         var results = new Manifest.ChunkEntry[width];
@@ -178,16 +179,25 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
                 ct.ThrowIfCancellationRequested();
                 lengths[count] = source.ReadAtLeast(buffers[count], chunkSize, throwOnEndOfStream: false);
                 if (lengths[count] == 0) break;
-                whole.AppendData(buffers[count], 0, lengths[count]);
             }
             if (count == 0) break;
             long batchOffset = offset;
             int firstIndex = chunks.Count;
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = width, CancellationToken = ct }, i =>
+            int batch = count;
+            // The whole-file hash runs beside the chunks' compression rather than before it.
+            var hashing = Task.Run(() => { for (int i = 0; i < batch; i++) whole.AppendData(buffers[i], 0, lengths[i]); }, ct);
+            try
             {
-                long chunkOffset = batchOffset + (long)i * chunkSize;
-                results[i] = StoreChunk(buffers[i].AsMemory(0, lengths[i]), staging, relative, firstIndex + i, chunkOffset, compression, previous);
-            });
+                Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = cores, CancellationToken = ct }, i =>
+                {
+                    long chunkOffset = batchOffset + (long)i * chunkSize;
+                    results[i] = StoreChunk(buffers[i].AsMemory(0, lengths[i]), staging, relative, firstIndex + i, chunkOffset, compression, previous);
+                });
+            }
+            finally
+            {
+                hashing.GetAwaiter().GetResult();
+            }
             for (int i = 0; i < count; i++)
             {
                 chunks.Add(results[i]);
@@ -208,10 +218,10 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
     static Manifest.ChunkEntry StoreChunk(ReadOnlyMemory<byte> content, string staging, string relative, int index, long offset,
         CompressionAlgorithm compression, PreviousChunks? previous)
     {
-        string? contentSha = null;
+        // Hashed here only when there is a chunk to compare with; a changed chunk is hashed again as it is written.
         if (previous?.Candidate(index, content.Length) is { } old)
         {
-            contentSha = ContentStore.Hex(System.Security.Cryptography.SHA256.HashData(content.Span));
+            var contentSha = ContentStore.Hex(System.Security.Cryptography.SHA256.HashData(content.Span));
             if (string.Equals(contentSha, old.Sha256, StringComparison.OrdinalIgnoreCase) && previous.TryLink(old, staging))
                 return new Manifest.ChunkEntry
                 {

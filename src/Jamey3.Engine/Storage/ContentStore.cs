@@ -27,12 +27,21 @@ public static class ContentStore
     public const int FastLevel = 1;
 
     /// <summary>Writes a block already in memory (a chunk) to <paramref name="destination"/> and flushes it; single-threaded, so callers can run several at once.</summary>
+    /// <remarks>
+    /// The whole block is compressed (no probe: the result is in memory anyway) and stored raw when it did not
+    /// shrink below the incompressible ratio; the caller then renames the file to its raw name.
+    /// </remarks>
     public static StoredFile WriteBlock(ReadOnlyMemory<byte> content, string destination, CompressionAlgorithm compression, int level = DefaultLevel)
     {
         var span = content.Span;
-        if (compression == CompressionAlgorithm.Zstd && IsIncompressible(span[..Math.Min(span.Length, ProbeSize)]))
-            compression = CompressionAlgorithm.None;
         var contentSha = Hex(SHA256.HashData(span));
+        ReadOnlySpan<byte> packed = default;
+        if (compression == CompressionAlgorithm.Zstd)
+        {
+            if (blockCompressor is null || blockCompressorLevel != level) (blockCompressor, blockCompressorLevel) = (new Compressor(level), level);
+            packed = blockCompressor.Wrap(span);
+            if (span.Length >= 4096 && packed.Length > span.Length * IncompressibleRatio) compression = CompressionAlgorithm.None;
+        }
         using var file = new FileStream(destination, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
         if (compression == CompressionAlgorithm.None)
         {
@@ -40,12 +49,14 @@ public static class ContentStore
             file.Flush(flushToDisk: true);
             return new StoredFile(span.Length, contentSha, compression, span.Length, contentSha);
         }
-        using var compressor = new Compressor(level);
-        var packed = compressor.Wrap(span);
         file.Write(packed);
         file.Flush(flushToDisk: true);
         return new StoredFile(span.Length, contentSha, compression, packed.Length, Hex(SHA256.HashData(packed)));
     }
+
+    // One block compressor per thread: a zstd context costs more to create than a 1 MiB chunk takes to compress.
+    [ThreadStatic] static Compressor? blockCompressor;
+    [ThreadStatic] static int blockCompressorLevel;
 
     /// <summary>Writes <paramref name="source"/> from its current position to <paramref name="destination"/> and flushes it to disk.</summary>
     public static StoredFile Write(Stream source, string destination, CompressionAlgorithm compression,
