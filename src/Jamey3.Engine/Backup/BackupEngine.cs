@@ -32,8 +32,9 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
     const string Activity = "Backing up Jamey data";
     /// <summary>
     /// 1 MiB. Measured on the bench data (290 MB database, 225 rows written in 5 s): 14 of 290 chunks changed and
-    /// 4.0 MiB were stored again, against 10 of 73 and 10.5 MiB with 4 MiB chunks; the whole database stores 3% larger
-    /// (83.8 against 81.3 MiB) and the backup takes the same time.
+    /// 4.0 MiB were stored again, against 10 of 73 and 10.5 MiB with 4 MiB chunks. The price: the whole database stores
+    /// 3% larger (83.8 against 81.3 MiB) and a first database-only backup took 2.5 s against 2.2 s; a second one took
+    /// the same time with either size.
     /// </summary>
     public const int DefaultChunkSize = 1 << 20;
 
