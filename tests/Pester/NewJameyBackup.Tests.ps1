@@ -15,7 +15,11 @@ Describe 'New-JameyBackup' {
         $b.Components.Component | Should -Be @('Database', 'ShortTerm', 'LongTerm', 'Working', 'Episodic', 'Semantic')
         $b.TotalSize | Should -BeGreaterThan 0
         $m = Get-Content (Join-Path $b.Path 'manifest.json') -Raw | ConvertFrom-Json
-        $m.format | Should -Be 1
+        $m.format | Should -Be 2
+        $db = $m.files | Where-Object component -eq Database
+        $db.stored | Should -Be 'files/jamey.db.chunks'
+        @($db.chunks).Count | Should -BeGreaterThan 0
+        $db.chunks | ForEach-Object { Join-Path $b.Path $_.stored | Should -Exist }
         $m.backupId | Should -Be $b.BackupId
         $m.tool.version | Should -Not -BeNullOrEmpty
         $m.host | Should -Be ([Environment]::MachineName)

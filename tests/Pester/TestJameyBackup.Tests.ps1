@@ -34,7 +34,9 @@ Describe 'Test-JameyBackup' {
     ) {
         $b = $made[0]
         $m = Get-Content (Join-Path $b.Path 'manifest.json') -Raw | ConvertFrom-Json
-        $file = ($m.files | Where-Object path -like "*$Pick*" | Select-Object -First 1).stored
+        $entry = $m.files | Where-Object path -like "*$Pick*" | Select-Object -First 1
+        # The database is stored in chunks: damage one of them, and the problem must name that chunk.
+        $file = if ($entry.chunks) { ($entry.chunks | Select-Object -Last 1).stored } else { $entry.stored }
         $file | Should -Not -BeNullOrEmpty
         $full = Join-Path $b.Path $file
         $bytes = [IO.File]::ReadAllBytes($full)

@@ -17,6 +17,8 @@ public sealed record BackupRequest(string DataPath, string RepositoryPath)
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>Hard-link unchanged Lucene segment files from the newest complete backup instead of copying them.</summary>
     public bool ShareUnchangedFiles { get; init; } = true;
+    /// <summary>The database snapshot is stored in pieces of this size, so unchanged pieces can be shared (docs/repository-format.md).</summary>
+    public int DatabaseChunkSize { get; init; } = BackupEngine.DefaultChunkSize;
 }
 
 /// <summary>
@@ -28,6 +30,13 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
 {
     readonly IOperationObserver _observer = observer ?? NullObserver.Instance;
     const string Activity = "Backing up Jamey data";
+    /// <summary>
+    /// 1 MiB. Measured on the bench data (290 MB database, 225 rows written in 5 s): 14 of 290 chunks changed and
+    /// 4.0 MiB were stored again, against 10 of 73 and 10.5 MiB with 4 MiB chunks. The price: the whole database stores
+    /// 3% larger (83.8 against 81.3 MiB) and a first database-only backup took 2.5 s against 2.2 s; a second one took
+    /// the same time with either size.
+    /// </summary>
+    public const int DefaultChunkSize = 1 << 20;
 
     public JameyBackup Run(BackupRequest request, CancellationToken ct = default)
     {
@@ -69,7 +78,7 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
                 var component = components[i];
                 progress.StartItem(i, $"{component} ({i + 1} of {components.Count})");
                 var entry = component == JameyComponent.Database
-                    ? BackupDatabase(dataPath, staging, request.Compression, manifest, progress, ct)
+                    ? BackupDatabase(dataPath, staging, request, manifest, previous, progress, ct)
                     : BackupIndex(dataPath, staging, component, request.Compression, manifest, previous, progress, ct);
                 manifest.Components.Add(entry);
                 _observer.Verbose($"{component}: {entry.FileCount} file(s), {entry.Size} bytes.");
@@ -86,6 +95,7 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
                 Size = manifest.Files.Sum(f => f.Size),
                 StoredSize = manifest.Files.Sum(f => f.StoredSize),
                 SharedFiles = manifest.Files.Count(f => f.SharedFrom is not null),
+                SharedChunks = manifest.Files.Sum(f => f.Chunks?.Count(c => c.SharedFrom is not null) ?? 0),
             };
             Durability.WriteFileAtomically(Path.Combine(staging, Manifest.FileName), manifest.ToJson());
             FlushTree(staging);
@@ -125,40 +135,113 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
         }
     }
 
-    Manifest.ComponentEntry BackupDatabase(string dataPath, string staging, CompressionAlgorithm compression,
-        Manifest manifest, ByteProgress progress, CancellationToken ct)
+    Manifest.ComponentEntry BackupDatabase(string dataPath, string staging, BackupRequest request,
+        Manifest manifest, PreviousFiles? previous, ByteProgress progress, CancellationToken ct)
     {
         var relative = DataLayout.RelativePath(JameyComponent.Database);
         var snapshotPath = Path.Combine(staging, ".snapshot.db");
         var summary = SqliteSnapshot.Take(DataLayout.FullPath(dataPath, JameyComponent.Database), snapshotPath, TimeSpan.FromSeconds(30), ct);
         Manifest.FileEntry file;
-        if (compression == CompressionAlgorithm.None)
-        {
-            // Uncompressed: the snapshot file already is the stored file; hash it once and rename it into place.
-            var storedRelative = Manifest.StoredPathFor(relative, CompressionAlgorithm.None);
-            var storedPath = Path.Combine(staging, storedRelative);
-            StoredFile stored;
-            using (var snapshot = OpenForRead(snapshotPath))
-            {
-                var (length, sha) = ContentStore.Hash(snapshot, progress.Add, ct);
-                stored = new StoredFile(length, sha, CompressionAlgorithm.None, length, sha);
-            }
-            Directory.CreateDirectory(Path.GetDirectoryName(storedPath)!);
-            File.Move(snapshotPath, storedPath);
-            Durability.FlushFile(storedPath);
-            file = Entry(relative, JameyComponent.Database, stored, storedRelative);
-        }
-        else
-        {
-            using (var snapshot = OpenForRead(snapshotPath))
-                file = Store(snapshot, staging, relative, JameyComponent.Database, compression, progress, ct);
-            File.Delete(snapshotPath);
-        }
+        using (var snapshot = OpenForRead(snapshotPath))
+            file = StoreChunked(snapshot, staging, relative, request.Compression, Math.Max(4096, request.DatabaseChunkSize),
+                previous?.Chunks(relative), progress, ct);
+        File.Delete(snapshotPath);
+        var shared = file.Chunks!.Count(c => c.SharedFrom is not null);
+        if (shared > 0) _observer.Verbose($"Database: {shared} of {file.Chunks!.Count} chunk(s) unchanged since {previous!.BackupId}, shared.");
         manifest.Files.Add(file);
         return new Manifest.ComponentEntry
         {
             Component = JameyComponent.Database, Path = relative, FileCount = 1,
             Size = file.Size, StoredSize = file.StoredSize, Database = summary,
+        };
+    }
+
+    /// <summary>
+    /// Reads the snapshot once, in chunks: hashes the whole file, hard-links each chunk whose index, size and
+    /// content hash equal the previous backup's, and compresses the others (a few at a time, one per core).
+    /// </summary>
+    static Manifest.FileEntry StoreChunked(Stream source, string staging, string relative, CompressionAlgorithm compression, int chunkSize,
+        PreviousChunks? previous, ByteProgress progress, CancellationToken ct)
+    {
+        Directory.CreateDirectory(Path.Combine(staging, Manifest.ChunkFolderFor(relative)));
+        using var whole = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var chunks = new List<Manifest.ChunkEntry>();
+        int cores = Math.Max(1, Environment.ProcessorCount);
+        int width = 4 * cores; // chunks read per batch: enough to keep every core busy to the batch's end
+        var buffers = Enumerable.Range(0, width).Select(_ => new byte[chunkSize]).ToArray();
+        var lengths = new int[width];
+        var results = new Manifest.ChunkEntry[width];
+        long offset = 0;
+        while (true)
+        {
+            int count = 0;
+            for (; count < width; count++)
+            {
+                ct.ThrowIfCancellationRequested();
+                lengths[count] = source.ReadAtLeast(buffers[count], chunkSize, throwOnEndOfStream: false);
+                if (lengths[count] == 0) break;
+            }
+            if (count == 0) break;
+            long batchOffset = offset;
+            int firstIndex = chunks.Count;
+            int batch = count;
+            // The whole-file hash runs beside the chunks' compression rather than before it.
+            var hashing = Task.Run(() => { for (int i = 0; i < batch; i++) whole.AppendData(buffers[i], 0, lengths[i]); }, ct);
+            try
+            {
+                Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = cores, CancellationToken = ct }, i =>
+                {
+                    long chunkOffset = batchOffset + (long)i * chunkSize;
+                    results[i] = StoreChunk(buffers[i].AsMemory(0, lengths[i]), staging, relative, firstIndex + i, chunkOffset, compression, previous);
+                });
+            }
+            finally
+            {
+                hashing.GetAwaiter().GetResult();
+            }
+            for (int i = 0; i < count; i++)
+            {
+                chunks.Add(results[i]);
+                offset += lengths[i];
+                progress.Add(lengths[i]);
+            }
+            if (lengths[count - 1] < chunkSize) break;
+        }
+        var sha = ContentStore.Hex(whole.GetHashAndReset());
+        return new Manifest.FileEntry
+        {
+            Path = relative, Component = JameyComponent.Database, Size = offset, Sha256 = sha,
+            Stored = Manifest.ChunkFolderFor(relative), Compression = compression,
+            StoredSize = chunks.Sum(c => c.StoredSize), StoredSha256 = "", Chunks = chunks,
+        };
+    }
+
+    static Manifest.ChunkEntry StoreChunk(ReadOnlyMemory<byte> content, string staging, string relative, int index, long offset,
+        CompressionAlgorithm compression, PreviousChunks? previous)
+    {
+        // Hashed here only when there is a chunk to compare with; a changed chunk is hashed again as it is written.
+        if (previous?.Candidate(index, content.Length) is { } old)
+        {
+            var contentSha = ContentStore.Hex(System.Security.Cryptography.SHA256.HashData(content.Span));
+            if (string.Equals(contentSha, old.Sha256, StringComparison.OrdinalIgnoreCase) && previous.TryLink(old, staging))
+                return new Manifest.ChunkEntry
+                {
+                    Offset = offset, Size = old.Size, Sha256 = old.Sha256, Stored = old.Stored, Compression = old.Compression,
+                    StoredSize = old.StoredSize, StoredSha256 = old.StoredSha256, SharedFrom = old.SharedFrom ?? previous.BackupId,
+                };
+        }
+        var storedRelative = Manifest.ChunkPathFor(relative, index, compression);
+        var stored = ContentStore.WriteBlock(content, Path.Combine(staging, storedRelative), compression, ContentStore.DefaultLevel);
+        if (stored.Compression != compression)
+        {
+            var rawRelative = Manifest.ChunkPathFor(relative, index, stored.Compression);
+            File.Move(Path.Combine(staging, storedRelative), Path.Combine(staging, rawRelative));
+            storedRelative = rawRelative;
+        }
+        return new Manifest.ChunkEntry
+        {
+            Offset = offset, Size = stored.Size, Sha256 = stored.Sha256, Stored = storedRelative, Compression = stored.Compression,
+            StoredSize = stored.StoredSize, StoredSha256 = stored.StoredSha256,
         };
     }
 
@@ -224,6 +307,12 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
     /// <summary>Files of the newest complete backup that a new one may hard-link instead of copying.</summary>
     sealed class PreviousFiles(string backupId, string directory, Dictionary<string, Manifest.FileEntry> files)
     {
+        public string BackupId => backupId;
+
+        /// <summary>The previous backup's chunks of a chunked file, if it stored that file in chunks.</summary>
+        public PreviousChunks? Chunks(string relative) =>
+            files.TryGetValue(relative, out var old) && old.Chunks is { Count: > 0 } chunks ? new PreviousChunks(backupId, directory, chunks) : null;
+
         public Manifest.FileEntry? TryShare(string relative, JameyComponent component, long size, long? checksum, string staging)
         {
             // Only immutable Lucene segment files with a footer checksum are shared; segments_N names a commit and is always copied.
@@ -241,6 +330,24 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
                 Compression = old.Compression, StoredSize = old.StoredSize, StoredSha256 = old.StoredSha256,
                 LuceneChecksum = old.LuceneChecksum, SharedFrom = old.SharedFrom ?? backupId,
             };
+        }
+    }
+
+    /// <summary>A previous backup's chunks of the database, which a new backup hard-links when unchanged.</summary>
+    sealed class PreviousChunks(string backupId, string directory, List<Manifest.ChunkEntry> chunks)
+    {
+        public string BackupId => backupId;
+
+        public Manifest.ChunkEntry? Candidate(int index, long size) =>
+            index < chunks.Count && chunks[index].Size == size ? chunks[index] : null;
+
+        /// <summary>Hard-links the old stored chunk into staging under the same name; false when that is not possible.</summary>
+        public bool TryLink(Manifest.ChunkEntry old, string staging)
+        {
+            var source = Path.Combine(directory, old.Stored);
+            var info = new FileInfo(source);
+            if (!info.Exists || info.Length != old.StoredSize || info.Attributes.HasFlag(FileAttributes.ReparsePoint)) return false;
+            return Durability.TryCreateHardLink(source, Path.Combine(staging, old.Stored));
         }
     }
 

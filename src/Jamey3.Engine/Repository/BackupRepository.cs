@@ -87,11 +87,11 @@ public sealed class BackupRepository
             var backup = FromManifest(manifest, dir, Root);
             if (manifest.BackupId != backupId)
                 return Damaged(backup, $"its manifest names backup '{manifest.BackupId}'");
-            foreach (var f in manifest.Files)
+            foreach (var part in manifest.Files.SelectMany(f => f.StoredParts()))
             {
-                var info = new FileInfo(Path.Combine(dir, f.Stored));
-                if (!info.Exists) return Damaged(backup, $"file '{f.Stored}' is missing");
-                if (info.Length != f.StoredSize) return Damaged(backup, $"file '{f.Stored}' is {info.Length} bytes, the manifest says {f.StoredSize}");
+                var info = new FileInfo(Path.Combine(dir, part.Stored));
+                if (!info.Exists) return Damaged(backup, $"file '{part.Stored}' is missing");
+                if (info.Length != part.StoredSize) return Damaged(backup, $"file '{part.Stored}' is {info.Length} bytes, the manifest says {part.StoredSize}");
             }
             return backup;
         }

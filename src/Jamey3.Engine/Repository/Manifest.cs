@@ -11,7 +11,8 @@ namespace Jamey3.Engine.Repository;
 /// </summary>
 public sealed class Manifest
 {
-    public const int CurrentFormat = 1;
+    /// <summary>2 added <see cref="FileEntry.Chunks"/>; format 1 manifests are still read.</summary>
+    public const int CurrentFormat = 2;
     public const string FileName = "manifest.json";
     public const string FilesFolder = "files";
 
@@ -80,7 +81,36 @@ public sealed class Manifest
         public long? LuceneChecksum { get; set; }
         /// <summary>The earlier backup this file's stored bytes were hard-linked from, if any.</summary>
         public string? SharedFrom { get; set; }
+        /// <summary>
+        /// Format 2, database only: the content stored as consecutive fixed-size pieces under
+        /// <c>files/&lt;path&gt;.chunks/</c>. Then <see cref="Stored"/> names that folder, <see cref="StoredSize"/>
+        /// is the chunks' total and <see cref="StoredSha256"/> is empty: each chunk carries its own.
+        /// </summary>
+        public List<ChunkEntry>? Chunks { get; set; }
+
+        /// <summary>The files on disk that hold this entry's content, in content order: the stored file, or each chunk.</summary>
+        public IEnumerable<StoredPart> StoredParts() => Chunks is null
+            ? [new StoredPart(Stored, Compression, StoredSize, StoredSha256)]
+            : Chunks.Select(c => new StoredPart(c.Stored, c.Compression, c.StoredSize, c.StoredSha256));
     }
+
+    /// <summary>One piece of a chunked file: <see cref="Size"/> bytes of content from <see cref="Offset"/>.</summary>
+    public sealed class ChunkEntry
+    {
+        public long Offset { get; set; }
+        public long Size { get; set; }
+        /// <summary>SHA-256 of the chunk's content (what a later backup compares).</summary>
+        public string Sha256 { get; set; } = "";
+        public string Stored { get; set; } = "";
+        public CompressionAlgorithm Compression { get; set; }
+        public long StoredSize { get; set; }
+        public string StoredSha256 { get; set; } = "";
+        /// <summary>The earlier backup this chunk's stored bytes were hard-linked from, if any.</summary>
+        public string? SharedFrom { get; set; }
+    }
+
+    /// <summary>A file in the backup folder and what its bytes must be.</summary>
+    public sealed record StoredPart(string Stored, CompressionAlgorithm Compression, long StoredSize, string StoredSha256);
 
     public sealed class TotalsEntry
     {
@@ -88,6 +118,8 @@ public sealed class Manifest
         public long Size { get; set; }
         public long StoredSize { get; set; }
         public int SharedFiles { get; set; }
+        /// <summary>Format 2: chunks hard-linked from an earlier backup.</summary>
+        public int SharedChunks { get; set; }
     }
 
     internal static readonly JsonSerializerOptions JsonOptions = new()
@@ -133,12 +165,17 @@ public sealed class Manifest
                 : f.Path.StartsWith(componentPath + "/", StringComparison.Ordinal) && f.Path.Count(c => c == '/') == componentPath.Count(c => c == '/') + 1;
             if (!IsSafeRelativePath(f.Path) || !underComponent)
                 throw new InvalidManifestException(manifestPath, $"file path '{f.Path}' is not a safe path inside component {f.Component}");
+            if (!seen.Add(f.Path))
+                throw new InvalidManifestException(manifestPath, $"file '{f.Path}' is listed twice");
+            if (f.Chunks is not null)
+            {
+                ValidateChunks(manifestPath, f);
+                continue;
+            }
             var expectedStored = StoredPathFor(f.Path, f.Compression);
             if (!IsSafeRelativePath(f.Stored) || f.Stored != expectedStored)
                 throw new InvalidManifestException(manifestPath, $"stored path '{f.Stored}' of '{f.Path}' is not '{expectedStored}'");
-            if (!seen.Add(f.Path))
-                throw new InvalidManifestException(manifestPath, $"file '{f.Path}' is listed twice");
-            if (f.Size < 0 || f.StoredSize < 0 || f.Sha256.Length != 64 || f.StoredSha256.Length != 64)
+            if (f.Size < 0 || f.StoredSize < 0 || !IsSha256(f.Sha256) || !IsSha256(f.StoredSha256))
                 throw new InvalidManifestException(manifestPath, $"file '{f.Path}' has an invalid size or hash");
         }
         foreach (var c in Components)
@@ -147,6 +184,40 @@ public sealed class Manifest
                 throw new InvalidManifestException(manifestPath, $"component {c.Component} has path '{c.Path}', expected '{DataLayout.RelativePath(c.Component)}'");
         }
     }
+
+    void ValidateChunks(string manifestPath, FileEntry f)
+    {
+        if (Format < 2 || f.Component != JameyComponent.Database)
+            throw new InvalidManifestException(manifestPath, $"file '{f.Path}' is chunked, which only format 2 allows and only for the database");
+        var folder = ChunkFolderFor(f.Path);
+        if (!IsSafeRelativePath(f.Stored) || f.Stored != folder)
+            throw new InvalidManifestException(manifestPath, $"stored path '{f.Stored}' of chunked '{f.Path}' is not '{folder}'");
+        if (f.Size < 0 || !IsSha256(f.Sha256))
+            throw new InvalidManifestException(manifestPath, $"file '{f.Path}' has an invalid size or hash");
+        long offset = 0, stored = 0;
+        for (int i = 0; i < f.Chunks!.Count; i++)
+        {
+            var c = f.Chunks[i];
+            var expected = ChunkPathFor(f.Path, i, c.Compression);
+            if (!IsSafeRelativePath(c.Stored) || c.Stored != expected)
+                throw new InvalidManifestException(manifestPath, $"stored path '{c.Stored}' of chunk {i} of '{f.Path}' is not '{expected}'");
+            if (c.Offset != offset || c.Size <= 0 || c.StoredSize < 0 || !IsSha256(c.Sha256) || !IsSha256(c.StoredSha256))
+                throw new InvalidManifestException(manifestPath, $"chunk {i} of '{f.Path}' has an invalid offset, size or hash");
+            offset += c.Size;
+            stored += c.StoredSize;
+        }
+        if (offset != f.Size || stored != f.StoredSize)
+            throw new InvalidManifestException(manifestPath, $"the chunks of '{f.Path}' add up to {offset} bytes ({stored} stored), the file says {f.Size} ({f.StoredSize} stored)");
+    }
+
+    static bool IsSha256(string? s) => s is { Length: 64 } && s.All(char.IsAsciiHexDigit);
+
+    /// <summary>The folder that holds a chunked file's pieces: <c>files/&lt;path&gt;.chunks</c>.</summary>
+    public static string ChunkFolderFor(string relativePath) => $"{FilesFolder}/{relativePath}.chunks";
+
+    /// <summary>Chunk <paramref name="index"/> of a file: <c>files/&lt;path&gt;.chunks/000042[.zst]</c>.</summary>
+    public static string ChunkPathFor(string relativePath, int index, CompressionAlgorithm compression) =>
+        $"{ChunkFolderFor(relativePath)}/{index.ToString("D6", System.Globalization.CultureInfo.InvariantCulture)}{(compression == CompressionAlgorithm.Zstd ? ".zst" : "")}";
 
     public static string StoredPathFor(string relativePath, CompressionAlgorithm compression) =>
         $"{FilesFolder}/{relativePath}{(compression == CompressionAlgorithm.Zstd ? ".zst" : "")}";

@@ -367,30 +367,36 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
             foreach (var f in files)
             {
                 ct.ThrowIfCancellationRequested();
-                var stored = SafeStoredPath(backupRoot, f.Stored);
+                var parts = f.StoredParts().Select(p => (Path: SafeStoredPath(backupRoot, p.Stored), p.Compression, p.Stored)).ToList();
                 var destination = SafeTargetPath(newRoot, f.Path);
-                if (!File.Exists(stored))
+                var missing = parts.Where(p => !File.Exists(p.Path)).ToList();
+                if (missing.Count > 0)
                 {
-                    problems.Add(Problem(f, "is missing"));
+                    foreach (var p in missing) problems.Add(Problem(f, p.Stored, "is missing"));
                     continue;
                 }
                 Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+                string? problem = null;
                 try
                 {
-                    var (length, sha) = ContentStore.Extract(stored, f.Compression, destination, progress.Add, ct);
+                    var (length, sha) = ContentStore.Extract(parts.Select(p => (p.Path, p.Compression)).ToList(), destination, progress.Add, ct);
                     bytes += length;
-                    if (length != f.Size) problems.Add(Problem(f, $"holds {length} bytes of content, the manifest says {f.Size}"));
+                    if (length != f.Size) problem = $"holds {length} bytes of content, the manifest says {f.Size}";
                     else if (!string.Equals(sha, f.Sha256, StringComparison.OrdinalIgnoreCase))
-                        problems.Add(Problem(f, "does not match its content SHA-256 in the manifest"));
+                        problem = "does not match its content SHA-256 in the manifest";
                 }
-                catch (IOException e) when (e is not FileNotFoundException && CanReadToTheEnd(stored))
+                catch (IOException e) when (e is not FileNotFoundException && parts.All(p => CanReadToTheEnd(p.Path)))
                 {
                     throw new RestoreWriteFailedException(destination, e); // the backup reads fine: the destination failed us
                 }
                 catch (Exception e) when (e is IOException or ZstdSharp.ZstdException or InvalidDataException)
                 {
-                    problems.Add(Problem(f, $"could not be read or decompressed: {e.Message}"));
+                    problem = $"could not be read or decompressed: {e.Message}";
                 }
+                if (problem is null) continue;
+                var damaged = BackupVerifier.DamagedChunks(backupRoot, f, ct);
+                foreach (var (chunk, chunkProblem) in damaged) problems.Add(Problem(f, chunk, chunkProblem));
+                if (damaged.Count == 0) problems.Add(Problem(f, problem));
             }
             Hook($"prepare:extracted:{c}");
         }
@@ -572,8 +578,10 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
         return File.GetAttributes(path).HasFlag(FileAttributes.ReparsePoint);
     }
 
-    static JameyBackupProblem Problem(Manifest.FileEntry f, string message) =>
-        new() { Component = f.Component, File = f.Stored, Message = message };
+    static JameyBackupProblem Problem(Manifest.FileEntry f, string message) => Problem(f, f.Stored, message);
+
+    static JameyBackupProblem Problem(Manifest.FileEntry f, string stored, string message) =>
+        new() { Component = f.Component, File = stored, Message = message };
 
     // ---- plumbing ----
 

@@ -26,6 +26,38 @@ public static class ContentStore
     /// </summary>
     public const int FastLevel = 1;
 
+    /// <summary>Writes a block already in memory (a chunk) to <paramref name="destination"/> and flushes it; single-threaded, so callers can run several at once.</summary>
+    /// <remarks>
+    /// The whole block is compressed (no probe: the result is in memory anyway) and stored raw when it did not
+    /// shrink below the incompressible ratio; the caller then renames the file to its raw name.
+    /// </remarks>
+    public static StoredFile WriteBlock(ReadOnlyMemory<byte> content, string destination, CompressionAlgorithm compression, int level = DefaultLevel)
+    {
+        var span = content.Span;
+        var contentSha = Hex(SHA256.HashData(span));
+        ReadOnlySpan<byte> packed = default;
+        if (compression == CompressionAlgorithm.Zstd)
+        {
+            if (blockCompressor is null || blockCompressorLevel != level) (blockCompressor, blockCompressorLevel) = (new Compressor(level), level);
+            packed = blockCompressor.Wrap(span);
+            if (span.Length >= 4096 && packed.Length > span.Length * IncompressibleRatio) compression = CompressionAlgorithm.None;
+        }
+        using var file = new FileStream(destination, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+        if (compression == CompressionAlgorithm.None)
+        {
+            file.Write(span);
+            file.Flush(flushToDisk: true);
+            return new StoredFile(span.Length, contentSha, compression, span.Length, contentSha);
+        }
+        file.Write(packed);
+        file.Flush(flushToDisk: true);
+        return new StoredFile(span.Length, contentSha, compression, packed.Length, Hex(SHA256.HashData(packed)));
+    }
+
+    // One block compressor per thread: a zstd context costs more to create than a 1 MiB chunk takes to compress.
+    [ThreadStatic] static Compressor? blockCompressor;
+    [ThreadStatic] static int blockCompressorLevel;
+
     /// <summary>Writes <paramref name="source"/> from its current position to <paramref name="destination"/> and flushes it to disk.</summary>
     public static StoredFile Write(Stream source, string destination, CompressionAlgorithm compression,
         Action<long>? onBytes, CancellationToken ct, int level = DefaultLevel)
@@ -70,6 +102,10 @@ public static class ContentStore
         return compression == CompressionAlgorithm.Zstd ? new DecompressionStream(file, leaveOpen: false) : file;
     }
 
+    /// <summary>Opens stored parts (one file, or a chunked file's chunks) as one stream of the original content, in order.</summary>
+    public static Stream OpenContent(IReadOnlyList<(string Path, CompressionAlgorithm Compression)> parts) =>
+        parts.Count == 1 ? OpenContent(parts[0].Path, parts[0].Compression) : new ConcatenatedStream(parts);
+
     /// <summary>SHA-256 of a stream's remaining bytes, in lowercase hex; reports bytes as it goes.</summary>
     public static (long Length, string Sha256) Hash(Stream stream, Action<long>? onBytes, CancellationToken ct)
     {
@@ -94,12 +130,16 @@ public static class ContentStore
 
     /// <summary>Copies a stored file's original content to a plain file and flushes it.</summary>
     public static (long Length, string Sha256) Extract(string storedPath, CompressionAlgorithm compression, string destination,
+        Action<long>? onBytes, CancellationToken ct) => Extract([(storedPath, compression)], destination, onBytes, ct);
+
+    /// <summary>Copies stored parts' original content (concatenated, in order) to a plain file and flushes it.</summary>
+    public static (long Length, string Sha256) Extract(IReadOnlyList<(string Path, CompressionAlgorithm Compression)> parts, string destination,
         Action<long>? onBytes, CancellationToken ct)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
-            using var input = OpenContent(storedPath, compression);
+            using var input = OpenContent(parts);
             using var output = new FileStream(destination, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             long total = 0;
@@ -178,6 +218,46 @@ public static class ContentStore
         protected override void Dispose(bool disposing)
         {
             if (disposing) _hash?.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>Reads parts one after another, opening each only when the previous one ends.</summary>
+    sealed class ConcatenatedStream(IReadOnlyList<(string Path, CompressionAlgorithm Compression)> parts) : Stream
+    {
+        int _next;
+        Stream? _current;
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+        public override int Read(Span<byte> buffer)
+        {
+            if (buffer.Length == 0) return 0;
+            while (true)
+            {
+                if (_current is null)
+                {
+                    if (_next == parts.Count) return 0;
+                    var (path, compression) = parts[_next++];
+                    _current = OpenContent(path, compression);
+                }
+                int n = _current.Read(buffer);
+                if (n > 0) return n;
+                _current.Dispose();
+                _current = null;
+            }
+        }
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) _current?.Dispose();
+            _current = null;
             base.Dispose(disposing);
         }
     }

@@ -74,19 +74,41 @@ public sealed class BackupVerifier(IOperationObserver? observer = null)
         foreach (var f in manifest.Files)
         {
             progress.StartItem(result.FilesChecked, f.Stored);
-            var path = Path.Combine(backupDir, f.Stored);
-            if (!CheckPresent(path, f, problems)) continue;
-            try
+            foreach (var part in f.StoredParts())
             {
-                using var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-                var (length, sha) = ContentStore.Hash(s, progress.Add, ct);
+                var (length, problem) = CheckPart(backupDir, part, progress.Add, ct);
                 result.BytesChecked += length;
-                if (length != f.StoredSize) Add(problems, f, $"is {length} bytes, the manifest says {f.StoredSize}");
-                else if (!string.Equals(sha, f.StoredSha256, StringComparison.OrdinalIgnoreCase)) Add(problems, f, "does not match its SHA-256 in the manifest");
+                if (problem is not null) Add(problems, f, part.Stored, problem);
             }
-            catch (IOException e) { Add(problems, f, $"could not be read: {e.Message}"); }
             result.FilesChecked++;
         }
+    }
+
+    /// <summary>Re-hashes one stored file (a whole file or a chunk): its bytes read, and what is wrong with it, if anything.</summary>
+    static (long Length, string? Problem) CheckPart(string backupDir, Manifest.StoredPart part, Action<long>? onBytes, CancellationToken ct)
+    {
+        var path = Path.Combine(backupDir, part.Stored);
+        var presence = Presence(path);
+        if (presence is not null) return (0, presence);
+        try
+        {
+            using var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            var (length, sha) = ContentStore.Hash(s, onBytes, ct);
+            if (length != part.StoredSize) return (length, $"is {length} bytes, the manifest says {part.StoredSize}");
+            if (!string.Equals(sha, part.StoredSha256, StringComparison.OrdinalIgnoreCase)) return (length, "does not match its SHA-256 in the manifest");
+            return (length, null);
+        }
+        catch (IOException e) { return (0, $"could not be read: {e.Message}"); }
+    }
+
+    /// <summary>After a chunked file failed as a whole: the chunks whose stored bytes are damaged, so a problem can name a file on disk.</summary>
+    internal static List<(string Stored, string Problem)> DamagedChunks(string backupDir, Manifest.FileEntry f, CancellationToken ct)
+    {
+        var damaged = new List<(string, string)>();
+        if (f.Chunks is null) return damaged;
+        foreach (var part in f.StoredParts())
+            if (CheckPart(backupDir, part, null, ct).Problem is { } problem) damaged.Add((part.Stored, problem));
+        return damaged;
     }
 
     void RestoreAndCheck(string backupDir, Manifest manifest, List<JameyBackupProblem> problems, Dictionary<JameyComponent, long> counted,
@@ -99,22 +121,31 @@ public sealed class BackupVerifier(IOperationObserver? observer = null)
             foreach (var f in manifest.Files)
             {
                 progress.StartItem(result.FilesChecked, f.Path);
-                var stored = Path.Combine(backupDir, f.Stored);
+                var parts = f.StoredParts().Select(p => (Path: Path.Combine(backupDir, p.Stored), p.Compression, p.Stored)).ToList();
                 result.FilesChecked++;
-                if (!CheckPresent(stored, f, problems)) continue;
+                bool present = true;
+                foreach (var part in parts)
+                    if (Presence(part.Path) is { } missing) { Add(problems, f, part.Stored, missing); present = false; }
+                if (!present) continue;
                 var target = Path.Combine(temp, f.Path.Replace('/', Path.DirectorySeparatorChar));
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                string? problem = null;
                 try
                 {
-                    var (length, sha) = ContentStore.Extract(stored, f.Compression, target, progress.Add, ct);
+                    var (length, sha) = ContentStore.Extract(parts.Select(p => (p.Path, p.Compression)).ToList(), target, progress.Add, ct);
                     result.BytesChecked += length;
-                    if (length != f.Size) Add(problems, f, $"holds {length} bytes of content, the manifest says {f.Size}");
-                    else if (!string.Equals(sha, f.Sha256, StringComparison.OrdinalIgnoreCase)) Add(problems, f, "does not match its content SHA-256 in the manifest");
+                    if (length != f.Size) problem = $"holds {length} bytes of content, the manifest says {f.Size}";
+                    else if (!string.Equals(sha, f.Sha256, StringComparison.OrdinalIgnoreCase)) problem = "does not match its content SHA-256 in the manifest";
                 }
                 catch (Exception e) when (e is IOException or ZstdSharp.ZstdException or InvalidDataException)
                 {
-                    Add(problems, f, $"could not be decompressed or read: {e.Message}");
+                    problem = $"could not be decompressed or read: {e.Message}";
                 }
+                if (problem is null) continue;
+                // A chunked file names its damaged chunks: the files someone can look at.
+                var damaged = DamagedChunks(backupDir, f, ct);
+                foreach (var (chunk, chunkProblem) in damaged) Add(problems, f, chunk, chunkProblem);
+                if (damaged.Count == 0) Add(problems, f, problem);
             }
 
             // A damaged file already fails its component: don't pile on. The rest are opened side by side,
@@ -190,16 +221,18 @@ public sealed class BackupVerifier(IOperationObserver? observer = null)
         ct.ThrowIfCancellationRequested();
     }
 
-    static bool CheckPresent(string path, Manifest.FileEntry f, List<JameyBackupProblem> problems)
+    /// <summary>Null when the stored file is there as a plain file; otherwise what is wrong.</summary>
+    static string? Presence(string path)
     {
         var info = new FileInfo(path);
-        if (!info.Exists) { Add(problems, f, "is missing"); return false; }
-        if (info.Attributes.HasFlag(FileAttributes.ReparsePoint)) { Add(problems, f, "is a link, not a file"); return false; }
-        return true;
+        if (info.LinkTarget is not null || (info.Exists && info.Attributes.HasFlag(FileAttributes.ReparsePoint))) return "is a link, not a file";
+        return info.Exists ? null : "is missing";
     }
 
-    static void Add(List<JameyBackupProblem> problems, Manifest.FileEntry f, string message) =>
-        problems.Add(new JameyBackupProblem { Component = f.Component, File = f.Stored, Message = $"{f.Stored} {message}" });
+    static void Add(List<JameyBackupProblem> problems, Manifest.FileEntry f, string message) => Add(problems, f, f.Stored, message);
+
+    static void Add(List<JameyBackupProblem> problems, Manifest.FileEntry f, string stored, string message) =>
+        problems.Add(new JameyBackupProblem { Component = f.Component, File = stored, Message = $"{stored} {message}" });
 
     ByteProgress NewProgress(Manifest m, bool stored) =>
         new(_observer, Activity, m.Files.Count, stored ? m.Totals.StoredSize : m.Totals.Size);

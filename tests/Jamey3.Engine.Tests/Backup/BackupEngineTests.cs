@@ -127,9 +127,9 @@ public class BackupEngineTests
         // since it costs a restore and CheckIndex per run.
         var fullSample = manifest.Files.GroupBy(f => (f.Component, Path.GetExtension(f.Path), f.Path.Contains("segments_")))
             .Select(g => g.First().Path).ToHashSet();
-        foreach (var f in manifest.Files)
+        foreach (var (f, stored) in manifest.Files.SelectMany(f => f.StoredParts().Select(p => (f, p.Stored))))
         {
-            var path = Path.Combine(backup.Path, f.Stored);
+            var path = Path.Combine(backup.Path, stored);
             var original = File.ReadAllBytes(path);
             var damaged = (byte[])original.Clone();
             damaged[damaged.Length / 2] ^= 0x5A;
@@ -139,8 +139,8 @@ public class BackupEngineTests
                 foreach (var mode in fullSample.Contains(f.Path) ? [VerificationMode.Quick, VerificationMode.Full] : new[] { VerificationMode.Quick })
                 {
                     var result = new BackupVerifier().Verify(repo, backup.BackupId, mode);
-                    Assert.False(result.Passed, $"{mode} missed a flipped byte in {f.Stored}");
-                    Assert.Contains(result.Problems, p => p.File == f.Stored);
+                    Assert.False(result.Passed, $"{mode} missed a flipped byte in {stored}");
+                    Assert.Contains(result.Problems, p => p.File == stored);
                     Assert.False(result.Components.Single(c => c.Component == f.Component).Passed);
                 }
             }

@@ -39,7 +39,8 @@ public sealed class RestoreSafetyTests : RestoreTestBase
         Mutate(Data, 21);
         var before = HashData(Data);
         var manifest = new BackupRepository(Repo).LoadManifest(backup.BackupId);
-        var victim = manifest.Files.Where(f => f.Component == damaged).OrderByDescending(f => f.StoredSize).First();
+        // The largest stored file of the component (for the chunked database, its largest chunk).
+        var victim = manifest.Files.Where(f => f.Component == damaged).SelectMany(f => f.StoredParts()).OrderByDescending(p => p.StoredSize).First();
         FlipOneByte(Path.Combine(BackupDir(backup.BackupId), victim.Stored));
 
         var e = Assert.Throws<BackupVerificationFailedException>(() => new RestoreEngine().Run(Request(backup.BackupId)));
@@ -119,7 +120,7 @@ public sealed class RestoreSafetyTests : RestoreTestBase
     {
         var (backup, before) = Prepare(28);
         var manifest = new BackupRepository(Repo).LoadManifest(backup.BackupId);
-        var victim = manifest.Files.First(f => f.Component == JameyComponent.Database);
+        var victim = manifest.Files.First(f => f.Component == JameyComponent.Database).StoredParts().First();
         var stored = Path.Combine(BackupDir(backup.BackupId), victim.Stored);
         var outside = Path.Combine(Root, "outside");
         Directory.CreateDirectory(outside);

@@ -310,7 +310,7 @@ public sealed class RetentionEngineTests : RestoreTestBase
     {
         var ids = MakeBackups(1, 5, 50);
         foreach (var id in new[] { ids[1], ids[2] })
-            File.Delete(Path.Combine(Repo, "backups", id, Repository.LoadManifest(id).Files[0].Stored));
+            File.Delete(Path.Combine(Repo, "backups", id, Repository.LoadManifest(id).Files[0].StoredParts().First().Stored));
 
         var plan = Engine().Run(new RetentionRequest(Repo) { MaxBackups = 1, MaxAge = TimeSpan.FromDays(30) });
 
