@@ -46,9 +46,14 @@ public sealed class GetJameyBackupCommand : JameyCmdlet
         {
             if (patterns is not null)
             {
-                int hit = patterns.FindIndex(p => p.IsMatch(backup.BackupId));
-                if (hit < 0) continue;
-                for (int i = 0; i < patterns.Count; i++) if (patterns[i].IsMatch(backup.BackupId)) matchedPatterns.Add(i);
+                bool hit = false;
+                for (int i = 0; i < patterns.Count; i++)
+                {
+                    if (!patterns[i].IsMatch(backup.BackupId)) continue;
+                    matchedPatterns.Add(i);
+                    hit = true;
+                }
+                if (!hit) continue;
             }
             if (after is { } a && backup.Timestamp <= a) continue;
             if (before is { } b && backup.Timestamp >= b) continue;

@@ -14,7 +14,9 @@ public abstract class JameyCmdlet : PSCmdlet
 {
     readonly CancellationTokenSource _stopping = new();
     JameySettings? _settings; // read once per command, at first use
-    int _progressId;
+    static int s_lastProgressId;
+    // One progress bar per command instance, distinct from those of other commands in the pipeline.
+    readonly int _progressId = Interlocked.Increment(ref s_lastProgressId);
 
     protected CancellationToken Stopping => _stopping.Token;
 
@@ -45,7 +47,6 @@ public abstract class JameyCmdlet : PSCmdlet
     internal T RunEngine<T>(Func<QueuedObserver, CancellationToken, T> work, Action<object>? onOutput = null)
     {
         using var observer = new QueuedObserver();
-        _progressId = _progressId == 0 ? Math.Abs(GetHashCode() % 100000) + 1 : _progressId;
         try
         {
             return observer.Run(o => work((QueuedObserver)o, Stopping), e => Dispatch(e, onOutput));
