@@ -39,6 +39,18 @@ Describe 'Remove-JameyBackup' {
         @(Get-JameyBackup -BackupPath $r.Path).Count | Should -Be 6
     }
 
+    It 'changes nothing with -WhatIf when the policy removes nothing' {
+        $r = New-AgedRepository 'whatif-nothing'
+        New-Item -ItemType Directory (Join-Path $r.Path 'trash/20200101-000000-000') -Force | Out-Null
+        Remove-JameyBackup -BackupPath $r.Path -Retention -RetentionDays 0 -MaxBackups 100 -WhatIf | Should -BeNullOrEmpty
+        Join-Path $r.Path 'trash/20200101-000000-000' | Should -Exist
+        Join-Path $r.Path 'state/history.json' | Should -Not -Exist
+        # Without -WhatIf the same run cleans the leftover and records a retention run.
+        Remove-JameyBackup -BackupPath $r.Path -Retention -RetentionDays 0 -MaxBackups 100 -Confirm:$false | Should -BeNullOrEmpty
+        Join-Path $r.Path 'trash/20200101-000000-000' | Should -Not -Exist
+        (Get-Content (Join-Path $r.Path 'state/history.json') -Raw | ConvertFrom-Json).latest.Retention.lastAttempt.success | Should -BeTrue
+    }
+
     It 'removes piped and named backups, listing what it removed' {
         $r = New-AgedRepository 'named'
         $removed = Get-JameyBackup -BackupPath $r.Path | Select-Object -Skip 4 | Remove-JameyBackup -Confirm:$false

@@ -81,9 +81,13 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
         catch (Exception e) when (e is not PipelineStoppedException) { ThrowEngineError(e, repository); return; }
 
         foreach (var keep in plan.ToKeep) WriteVerbose($"Keep {keep.BackupId}: {keep.Reason}");
-        var approved = plan.ToRemove.Where(d => ShouldProcess($"backup {d.BackupId} (taken {d.Timestamp.ToLocalTime():yyyy-MM-dd HH:mm:ss}, {d.Status}): {d.Reason}", "Remove"))
+        var toRemove = plan.ToRemove.ToList();
+        var approved = toRemove.Where(d => ShouldProcess($"backup {d.BackupId} (taken {d.Timestamp.ToLocalTime():yyyy-MM-dd HH:mm:ss}, {d.Status}): {d.Reason}", "Remove"))
             .Select(d => d.BackupId).ToList();
-        if (approved.Count == 0 && plan.ToRemove.Any()) return; // all declined, or -WhatIf
+        // Nothing approved: stop (all declined, or -WhatIf). With nothing to remove, the run still cleans trash/
+        // leftovers and records its outcome, so it asks too: -WhatIf must change nothing at all.
+        if (approved.Count == 0 && (toRemove.Count > 0 || !ShouldProcess($"the repository '{repository}' (nothing to remove; clean trash/ leftovers)", "Apply retention")))
+            return;
         // The policy is evaluated again under the writer lock; only what was approved here is removed.
         Execute(policy, approved);
     }
