@@ -90,7 +90,8 @@ public class BackupEngineTests
         var repo = new BackupRepository(dir.Combine("repo"));
         using var cts = new CancellationTokenSource();
         using var writer = new JameyWriterSimulator(data, seed: 11, new WriterSimulatorOptions { CommitIntervalMs = 5, ForceMergeEveryCommits = 10 });
-        var writing = Task.Run(() => writer.Run(cts.Token));
+        // A thread of its own: on a pool thread the loop could wait seconds to start while parallel tests busy the pool.
+        var writing = Task.Factory.StartNew(() => writer.Run(cts.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
             SpinWait.SpinUntil(() => writer.Commits > 5, TimeSpan.FromSeconds(20));

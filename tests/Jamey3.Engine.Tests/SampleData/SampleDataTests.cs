@@ -128,7 +128,8 @@ public sealed class JameyWriterSimulatorTests : SampleDataTestBase
             Assert.Throws<LockObtainFailedException>(() => new JameyLockHolder(path));
 
             using var cts = new CancellationTokenSource();
-            var run = Task.Run(() => sim.Run(cts.Token));
+            // A thread of its own: on a pool thread the loop could wait seconds to start while parallel tests busy the pool.
+            var run = Task.Factory.StartNew(() => sim.Run(cts.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             var deadline = Stopwatch.StartNew();
             // A forced merge is skipped while the index is busy merging, so wait for one to have started.
             while ((sim.Commits < 25 || sim.ForceMerges == 0) && deadline.Elapsed < TimeSpan.FromSeconds(10)) Thread.Sleep(20);
