@@ -185,8 +185,9 @@ Describe 'Restore-JameyBackup killed at random moments' {
             $oldPrint = Get-ComponentPrint $killData
 
             $p = Start-ChildPwsh -Script "Restore-JameyBackup -BackupPath '$killRepo' -BackupId '$($b.BackupId)' -DataPath '$killData' -Confirm:`$false | Out-Null"
-            # Stratified: trial i dies in the i-th slice of the run (from 15% to 100% of it), at a random point inside it.
-            $slice = 0.85 * $fullMs / $trials
+            # Stratified: trial i dies in the i-th slice of 15% to 150% of the measured run, at a random point inside it.
+            # Past 100% covers runs slower than the measured one (the last trials may find the restore finished).
+            $slice = 1.35 * $fullMs / $trials
             Start-Sleep -Milliseconds ([int](0.15 * $fullMs + ($i - 1) * $slice + $random.NextDouble() * $slice))
             $p.Kill($true); $p.WaitForExit()
 
@@ -206,6 +207,7 @@ Describe 'Restore-JameyBackup killed at random moments' {
                 (Get-Content $_.FullName -Raw | ConvertFrom-Json).state | Should -BeIn @('Committed', 'RolledBack') -Because 'recovery leaves no unfinished restore'
             }
         }
+        Write-Host "    component outcomes over $trials kills of a $fullMs ms restore: old $($outcomes['old']), new $($outcomes['new'])"
         # The kill points must have covered both sides of the swap.
         $outcomes['old'] | Should -BeGreaterThan 0
         $outcomes['new'] | Should -BeGreaterThan 0
