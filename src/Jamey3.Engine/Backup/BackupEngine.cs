@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Jamey3.Engine.Data;
 using Jamey3.Engine.Errors;
@@ -5,6 +6,7 @@ using Jamey3.Engine.History;
 using Jamey3.Engine.IO;
 using Jamey3.Engine.Progress;
 using Jamey3.Engine.Repository;
+using Jamey3.Engine.Restore;
 using Jamey3.Engine.Snapshots;
 using Jamey3.Engine.Storage;
 
@@ -29,6 +31,15 @@ public sealed record BackupRequest(string DataPath, string RepositoryPath)
 public sealed class BackupEngine(IOperationObserver? observer = null)
 {
     readonly IOperationObserver _observer = observer ?? NullObserver.Instance;
+
+    /// <summary>
+    /// Test hook: called after each named step (<c>staging:created</c>, <c>stored:&lt;component&gt;</c>, <c>manifest:writing</c>,
+    /// <c>manifest:written</c>, <c>flushed</c>, <c>publish:renaming</c>, <c>published</c>, <c>history:recording</c>,
+    /// <c>history:recorded</c>); throwing <see cref="SimulatedCrashException"/> stops the run like a crash: no cleanup, no history.
+    /// </summary>
+    internal Action<string>? StepHook { get; init; }
+
+    void Hook(string step) => StepHook?.Invoke(step);
     const string Activity = "Backing up Jamey data";
     /// <summary>
     /// 1 MiB. Measured on the bench data (290 MB database, 225 rows written in 5 s): 14 of 290 chunks changed and
@@ -44,7 +55,8 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
         var components = request.Components.Count == 0 ? DataLayout.All : request.Components;
 
         var repo = new BackupRepository(request.RepositoryPath);
-        Directory.CreateDirectory(repo.Root);
+        // A backup holds everything the data holds: its folders are the owner's alone (GUIDE, docs/repository-format.md).
+        Durability.CreatePrivateDirectory(repo.Root);
         var history = new RunHistory(repo.StateDirectory);
         var started = DateTimeOffset.UtcNow;
         var watch = Stopwatch.StartNew();
@@ -54,14 +66,17 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
         {
             // Inside the try: a run that finds no data is a failed run, recorded for the metrics and alerts.
             CheckSource(dataPath, components);
+            PrepareFolders(repo);
             using var writer = repo.AcquireWriter("New-JameyBackup", request.LockTimeout, ct);
             if (writer.RecoveredFrom is { } stale)
                 _observer.Warning($"Recovered the repository lock left by {stale}, which is no longer running.");
+            ReconcileHistory(repo, history);
 
             backupId = repo.NewBackupId(started);
             staging = Path.Combine(repo.StagingDirectory, backupId);
-            Directory.CreateDirectory(Path.Combine(staging, Manifest.FilesFolder));
-            var previous = request.ShareUnchangedFiles ? FindPreviousFiles(repo) : null;
+            Durability.CreatePrivateDirectory(Path.Combine(staging, Manifest.FilesFolder));
+            Hook("staging:created");
+            var previous = request.ShareUnchangedFiles ? FindPreviousFiles(repo, _observer) : null;
 
             var manifest = new Manifest
             {
@@ -82,7 +97,9 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
                     : BackupIndex(dataPath, staging, component, request.Compression, manifest, previous, progress, ct);
                 manifest.Components.Add(entry);
                 _observer.Verbose($"{component}: {entry.FileCount} file(s), {entry.Size} bytes.");
+                Hook($"stored:{component}");
             }
+            previous?.ReportDamage();
 
             // Whole milliseconds, so the manifest, the run history and the exported metric
             // (Unix seconds as a double) all state the same instant exactly.
@@ -97,26 +114,33 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
                 SharedFiles = manifest.Files.Count(f => f.SharedFrom is not null),
                 SharedChunks = manifest.Files.Sum(f => f.Chunks?.Count(c => c.SharedFrom is not null) ?? 0),
             };
-            Durability.WriteFileAtomically(Path.Combine(staging, Manifest.FileName), manifest.ToJson());
+            Hook("manifest:writing");
+            Durability.WritePrivateFileAtomically(Path.Combine(staging, Manifest.FileName), manifest.ToJson());
+            Hook("manifest:written");
             FlushTree(staging);
+            Hook("flushed");
 
             ct.ThrowIfCancellationRequested();
-            Directory.CreateDirectory(repo.BackupsDirectory);
+            Durability.CreatePrivateDirectory(repo.BackupsDirectory);
             var published = repo.BackupDirectory(backupId);
+            Hook("publish:renaming");
             Durability.MoveDirectory(staging, published);
             staging = null;
+            Hook("published");
             progress.Complete();
 
             var result = BackupRepository.FromManifest(manifest, published, repo.Root);
+            Hook("history:recording");
             history.Record(new RunRecord
             {
                 // The run finished when its manifest says the backup completed: one instant for both.
                 Operation = RunOperation.Backup, StartedAt = started, FinishedAt = manifest.CompletedAt,
                 Success = true, BackupId = backupId, SizeBytes = result.TotalSize,
             });
+            Hook("history:recorded");
             return result;
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not SimulatedCrashException)
         {
             if (staging is not null) TryDelete(staging);
             TryRecordFailure(history, started, backupId, e);
@@ -130,8 +154,66 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
         foreach (var c in components)
         {
             var path = DataLayout.FullPath(dataPath, c);
+            // Every folder between the data directory and the component, and the component itself, must be real:
+            // the data directory itself may be a link (a mount point moved elsewhere), nothing inside it may.
+            var parent = Path.GetDirectoryName(path)!;
+            if (!string.Equals(parent, dataPath, StringComparison.Ordinal)) RefuseLink(parent, "folder");
+            RefuseLink(path, c == JameyComponent.Database ? "database file" : "index folder");
             bool exists = c == JameyComponent.Database ? File.Exists(path) : Directory.Exists(path);
             if (!exists) throw new DataPathNotFoundException(dataPath, $"{c} component at '{DataLayout.RelativePath(c)}'");
+            if (c == JameyComponent.Database)
+                foreach (var side in new[] { "-wal", "-shm", "-journal" }) RefuseLink(path + side, "database side file");
+        }
+    }
+
+    static void RefuseLink(string path, string what)
+    {
+        if (Durability.IsLink(path))
+            throw new UnsafeDataPathException(path, $"the {what} is a symbolic link (to '{new FileInfo(path).LinkTarget}')");
+    }
+
+    /// <summary>The repository's own folders, owner-only; folders an older version made under umask 022 are tightened.</summary>
+    void PrepareFolders(BackupRepository repo)
+    {
+        bool restricted = true;
+        foreach (var folder in new[] { repo.BackupsDirectory, repo.StagingDirectory, repo.StateDirectory, repo.LocksDirectory, repo.TrashDirectory })
+        {
+            restricted &= Durability.RestrictDirectory(folder);
+            if (folder != repo.TrashDirectory) Durability.CreatePrivateDirectory(folder);
+        }
+        if (!restricted)
+            _observer.Warning($"Could not make every folder of the repository '{repo.Root}' readable by its owner only (another account owns some); backups inside may be readable by others.");
+    }
+
+    /// <summary>
+    /// A backup published by a run killed before it recorded its outcome is Complete but missing from the history,
+    /// so the last-success time (and the stale-backup alert) would lag. Record such backups now, under the writer lock.
+    /// </summary>
+    void ReconcileHistory(BackupRepository repo, RunHistory history)
+    {
+        try
+        {
+            var lastSuccess = history.Read().Latest.GetValueOrDefault(RunOperation.Backup)?.LastSuccess?.FinishedAt;
+            var missing = new List<RunRecord>();
+            foreach (var b in repo.List())
+            {
+                if (b.Status != BackupStatus.Complete || b.CompletedAt is not { } completed) continue;
+                if (completed <= lastSuccess) break; // ids (and so the listing) follow time: older ones are recorded
+                missing.Add(new RunRecord
+                {
+                    Operation = RunOperation.Backup, StartedAt = b.Timestamp, FinishedAt = completed, Success = true,
+                    BackupId = b.BackupId, SizeBytes = b.TotalSize, Host = b.HostName ?? "", ProcessId = 0,
+                });
+                if (missing.Count == RunHistory.MaxRuns) break;
+            }
+            if (missing.Count == 0) return;
+            int added = history.Reconcile(missing);
+            if (added > 0)
+                _observer.Warning($"Recorded {added} published backup(s) missing from the run history (a run was stopped after publishing): {string.Join(", ", missing.Select(m => m.BackupId))}.");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        {
+            _observer.Warning($"Could not reconcile the run history with the published backups: {e.Message}");
         }
     }
 
@@ -140,11 +222,16 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
     {
         var relative = DataLayout.RelativePath(JameyComponent.Database);
         var snapshotPath = Path.Combine(staging, ".snapshot.db");
-        var summary = SqliteSnapshot.Take(DataLayout.FullPath(dataPath, JameyComponent.Database), snapshotPath, TimeSpan.FromSeconds(30), ct);
+        var source = DataLayout.FullPath(dataPath, JameyComponent.Database);
+        var mode = SourceMode(source);
+        var summary = SqliteSnapshot.Take(source, snapshotPath, TimeSpan.FromSeconds(30), ct);
+        // SQLite follows links; a link swapped in while it opened the file is caught here, before anything is published.
+        RefuseLink(source, "database file");
         Manifest.FileEntry file;
         using (var snapshot = OpenForRead(snapshotPath))
             file = StoreChunked(snapshot, staging, relative, request.Compression, Math.Max(4096, request.DatabaseChunkSize),
-                previous?.Chunks(relative), progress, ct);
+                previous?.Chunks(relative), Durability.StoredMode(mode), progress, ct);
+        if (mode is { } m) file.Mode = Durability.FormatMode(m);
         File.Delete(snapshotPath);
         var shared = file.Chunks!.Count(c => c.SharedFrom is not null);
         if (shared > 0) _observer.Verbose($"Database: {shared} of {file.Chunks!.Count} chunk(s) unchanged since {previous!.BackupId}, shared.");
@@ -161,9 +248,9 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
     /// content hash equal the previous backup's, and compresses the others (a few at a time, one per core).
     /// </summary>
     static Manifest.FileEntry StoreChunked(Stream source, string staging, string relative, CompressionAlgorithm compression, int chunkSize,
-        PreviousChunks? previous, ByteProgress progress, CancellationToken ct)
+        PreviousChunks? previous, UnixFileMode storedMode, ByteProgress progress, CancellationToken ct)
     {
-        Directory.CreateDirectory(Path.Combine(staging, Manifest.ChunkFolderFor(relative)));
+        Durability.CreatePrivateDirectory(Path.Combine(staging, Manifest.ChunkFolderFor(relative)));
         using var whole = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         var chunks = new List<Manifest.ChunkEntry>();
         int cores = Math.Max(1, Environment.ProcessorCount);
@@ -192,7 +279,7 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
                 Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = cores, CancellationToken = ct }, i =>
                 {
                     long chunkOffset = batchOffset + (long)i * chunkSize;
-                    results[i] = StoreChunk(buffers[i].AsMemory(0, lengths[i]), staging, relative, firstIndex + i, chunkOffset, compression, previous);
+                    results[i] = StoreChunk(buffers[i].AsMemory(0, lengths[i]), staging, relative, firstIndex + i, chunkOffset, compression, previous, storedMode);
                 });
             }
             finally
@@ -217,7 +304,7 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
     }
 
     static Manifest.ChunkEntry StoreChunk(ReadOnlyMemory<byte> content, string staging, string relative, int index, long offset,
-        CompressionAlgorithm compression, PreviousChunks? previous)
+        CompressionAlgorithm compression, PreviousChunks? previous, UnixFileMode storedMode)
     {
         // Hashed here only when there is a chunk to compare with; a changed chunk is hashed again as it is written.
         if (previous?.Candidate(index, content.Length) is { } old)
@@ -231,7 +318,7 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
                 };
         }
         var storedRelative = Manifest.ChunkPathFor(relative, index, compression);
-        var stored = ContentStore.WriteBlock(content, Path.Combine(staging, storedRelative), compression, ContentStore.DefaultLevel);
+        var stored = ContentStore.WriteBlock(content, Path.Combine(staging, storedRelative), compression, ContentStore.DefaultLevel, storedMode);
         if (stored.Compression != compression)
         {
             var rawRelative = Manifest.ChunkPathFor(relative, index, stored.Compression);
@@ -258,15 +345,17 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
             ct.ThrowIfCancellationRequested();
             var fileRelative = $"{relative}/{name}";
             var checksum = LuceneCommitSnapshot.ReadFooterChecksum(stream);
-            var shared = previous?.TryShare(fileRelative, component, stream.Length, checksum, staging);
-            if (shared is not null)
+            var modified = new DateTimeOffset(File.GetLastWriteTimeUtc(stream.SafeFileHandle), TimeSpan.Zero);
+            UnixFileMode? mode = OperatingSystem.IsWindows() ? null : File.GetUnixFileMode(stream.SafeFileHandle);
+            var entry = previous?.TryShare(fileRelative, component, stream.Length, checksum, modified, staging);
+            if (entry is not null) progress.Add(stream.Length);
+            else
             {
-                files.Add(shared);
-                progress.Add(stream.Length);
-                continue;
+                entry = Store(stream, staging, fileRelative, component, compression, Durability.StoredMode(mode), progress, ct);
+                entry.LuceneChecksum = checksum;
+                entry.ModifiedAt = modified;
             }
-            var entry = Store(stream, staging, fileRelative, component, compression, progress, ct);
-            entry.LuceneChecksum = checksum;
+            if (mode is { } m) entry.Mode = Durability.FormatMode(m);
             files.Add(entry);
         }
         manifest.Files.AddRange(files);
@@ -279,13 +368,13 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
 
     /// <summary>Streams one file into the staging folder; an incompressible file is stored raw under its raw name.</summary>
     static Manifest.FileEntry Store(Stream source, string staging, string relative, JameyComponent component,
-        CompressionAlgorithm compression, ByteProgress progress, CancellationToken ct)
+        CompressionAlgorithm compression, UnixFileMode storedMode, ByteProgress progress, CancellationToken ct)
     {
         var storedRelative = Manifest.StoredPathFor(relative, compression);
         var storedPath = Path.Combine(staging, storedRelative);
-        Directory.CreateDirectory(Path.GetDirectoryName(storedPath)!);
+        Durability.CreatePrivateDirectory(Path.GetDirectoryName(storedPath)!);
         var level = component == JameyComponent.Database ? ContentStore.DefaultLevel : ContentStore.FastLevel;
-        var stored = ContentStore.Write(source, storedPath, compression, progress.Add, ct, level);
+        var stored = ContentStore.Write(source, storedPath, compression, progress.Add, ct, level, storedMode);
         if (stored.Compression != compression)
         {
             var rawRelative = Manifest.StoredPathFor(relative, stored.Compression);
@@ -293,6 +382,15 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
             storedRelative = rawRelative;
         }
         return Entry(relative, component, stored, storedRelative);
+    }
+
+    /// <summary>The source file's permission bits (Unix), read without following a link; refuses a link or a non-regular file.</summary>
+    static UnixFileMode? SourceMode(string path)
+    {
+        using var fs = Durability.OpenNoFollow(path, 1)
+            ?? throw new UnsafeDataPathException(path, $"the database file is a symbolic link (to '{new FileInfo(path).LinkTarget}')");
+        if (!fs.CanSeek) throw new UnsafeDataPathException(path, "the database file is not a regular file (a pipe, socket or device)");
+        return OperatingSystem.IsWindows() ? null : File.GetUnixFileMode(fs.SafeFileHandle);
     }
 
     static FileStream OpenForRead(string path) =>
@@ -304,61 +402,86 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
         Stored = storedRelative, Compression = stored.Compression, StoredSize = stored.StoredSize, StoredSha256 = stored.StoredSha256,
     };
 
-    /// <summary>Files of the newest complete backup that a new one may hard-link instead of copying.</summary>
-    sealed class PreviousFiles(string backupId, string directory, Dictionary<string, Manifest.FileEntry> files)
+    /// <summary>
+    /// Files of the newest complete backup that a new one may hard-link instead of copying. Nothing is linked
+    /// unless its stored bytes still have the size and SHA-256 its manifest records: damage on disk is never
+    /// linked into a new backup, which stores that file afresh from the data instead (the repository heals).
+    /// </summary>
+    sealed class PreviousFiles(string backupId, string directory, Dictionary<string, Manifest.FileEntry> files, IOperationObserver observer)
     {
+        readonly ConcurrentQueue<string> _damaged = new();
+
         public string BackupId => backupId;
 
         /// <summary>The previous backup's chunks of a chunked file, if it stored that file in chunks.</summary>
         public PreviousChunks? Chunks(string relative) =>
-            files.TryGetValue(relative, out var old) && old.Chunks is { Count: > 0 } chunks ? new PreviousChunks(backupId, directory, chunks) : null;
+            files.TryGetValue(relative, out var old) && old.Chunks is { Count: > 0 } chunks ? new PreviousChunks(this, chunks) : null;
 
-        public Manifest.FileEntry? TryShare(string relative, JameyComponent component, long size, long? checksum, string staging)
+        /// <summary>
+        /// Hard-links the previous backup's stored copy of an unchanged Lucene file. Unchanged means same path, size,
+        /// footer CRC32 and last-write time: a rebuilt index reuses names (_0.cfs) and may reuse sizes, but its
+        /// files are new, so their time differs even in the 1 in 2^32 case where the CRC32 does not.
+        /// </summary>
+        public Manifest.FileEntry? TryShare(string relative, JameyComponent component, long size, long? checksum, DateTimeOffset modified, string staging)
         {
             // Only immutable Lucene segment files with a footer checksum are shared; segments_N names a commit and is always copied.
             if (checksum is null || Path.GetFileName(relative).StartsWith("segments", StringComparison.Ordinal)) return null;
-            if (!files.TryGetValue(relative, out var old) || old.Component != component || old.Size != size || old.LuceneChecksum != checksum) return null;
-            var source = Path.Combine(directory, old.Stored);
-            var info = new FileInfo(source);
-            if (!info.Exists || info.Length != old.StoredSize || info.Attributes.HasFlag(FileAttributes.ReparsePoint)) return null;
-            var target = Path.Combine(staging, old.Stored);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            if (!Durability.TryCreateHardLink(source, target)) return null;
+            if (!files.TryGetValue(relative, out var old) || old.Component != component || old.Size != size || old.LuceneChecksum != checksum
+                || old.ModifiedAt != modified) return null;
+            if (!Link(old.Stored, old.StoredSize, old.StoredSha256, staging)) return null;
             return new Manifest.FileEntry
             {
                 Path = old.Path, Component = old.Component, Size = old.Size, Sha256 = old.Sha256, Stored = old.Stored,
                 Compression = old.Compression, StoredSize = old.StoredSize, StoredSha256 = old.StoredSha256,
-                LuceneChecksum = old.LuceneChecksum, SharedFrom = old.SharedFrom ?? backupId,
+                LuceneChecksum = old.LuceneChecksum, ModifiedAt = old.ModifiedAt, SharedFrom = old.SharedFrom ?? backupId,
             };
+        }
+
+        /// <summary>Hard-links a stored file of the previous backup into staging under the same name, once its bytes are proven intact.</summary>
+        public bool Link(string stored, long storedSize, string storedSha256, string staging)
+        {
+            var source = Path.Combine(directory, stored);
+            if (!ContentStore.StoredBytesMatch(source, storedSize, storedSha256))
+            {
+                if (File.Exists(source) || Durability.IsLink(source)) _damaged.Enqueue(stored);
+                return false;
+            }
+            var target = Path.Combine(staging, stored);
+            Durability.CreatePrivateDirectory(Path.GetDirectoryName(target)!);
+            return Durability.TryCreateHardLink(source, target);
+        }
+
+        /// <summary>Warns once about stored files of the previous backup found damaged (and stored afresh).</summary>
+        public void ReportDamage()
+        {
+            if (_damaged.IsEmpty) return;
+            var list = _damaged.OrderBy(d => d, StringComparer.Ordinal).ToList();
+            observer.Warning($"Backup {backupId} has {list.Count} damaged stored file(s), which this backup stored afresh from the data instead of sharing: " +
+                $"{string.Join(", ", list.Take(5))}{(list.Count > 5 ? $" (and {list.Count - 5} more)" : "")}. " +
+                "Older backups that share them are damaged too: run Test-JameyBackup on them and remove those that fail.");
         }
     }
 
     /// <summary>A previous backup's chunks of the database, which a new backup hard-links when unchanged.</summary>
-    sealed class PreviousChunks(string backupId, string directory, List<Manifest.ChunkEntry> chunks)
+    sealed class PreviousChunks(PreviousFiles files, List<Manifest.ChunkEntry> chunks)
     {
-        public string BackupId => backupId;
+        public string BackupId => files.BackupId;
 
         public Manifest.ChunkEntry? Candidate(int index, long size) =>
             index < chunks.Count && chunks[index].Size == size ? chunks[index] : null;
 
-        /// <summary>Hard-links the old stored chunk into staging under the same name; false when that is not possible.</summary>
-        public bool TryLink(Manifest.ChunkEntry old, string staging)
-        {
-            var source = Path.Combine(directory, old.Stored);
-            var info = new FileInfo(source);
-            if (!info.Exists || info.Length != old.StoredSize || info.Attributes.HasFlag(FileAttributes.ReparsePoint)) return false;
-            return Durability.TryCreateHardLink(source, Path.Combine(staging, old.Stored));
-        }
+        /// <summary>Hard-links the old stored chunk into staging under the same name; false when it is damaged or linking is not possible.</summary>
+        public bool TryLink(Manifest.ChunkEntry old, string staging) => files.Link(old.Stored, old.StoredSize, old.StoredSha256, staging);
     }
 
-    static PreviousFiles? FindPreviousFiles(BackupRepository repo)
+    static PreviousFiles? FindPreviousFiles(BackupRepository repo, IOperationObserver observer)
     {
         var last = repo.List().FirstOrDefault(b => b.Status == BackupStatus.Complete);
         if (last is null) return null;
         try
         {
             var m = repo.LoadManifest(last.BackupId);
-            return new PreviousFiles(last.BackupId, last.Path, m.Files.ToDictionary(f => f.Path, StringComparer.Ordinal));
+            return new PreviousFiles(last.BackupId, last.Path, m.Files.ToDictionary(f => f.Path, StringComparer.Ordinal), observer);
         }
         catch (JameyException) { return null; }
     }

@@ -64,7 +64,7 @@ public sealed class RunHistory(string stateDirectory)
 
     public void Record(RunRecord run)
     {
-        Directory.CreateDirectory(stateDirectory);
+        Durability.CreatePrivateDirectory(stateDirectory);
         using var guard = AcquireStateLock();
         RunHistoryDocument doc;
         try { doc = Read(); }
@@ -78,7 +78,41 @@ public sealed class RunHistory(string stateDirectory)
             LastAttempt = run,
             LastSuccess = run.Success ? run : status.LastSuccess,
         };
-        Durability.WriteFileAtomically(FilePath, JsonSerializer.SerializeToUtf8Bytes(doc, Json));
+        Durability.WritePrivateFileAtomically(FilePath, JsonSerializer.SerializeToUtf8Bytes(doc, Json));
+    }
+
+    /// <summary>
+    /// Records successful backups that are published but missing (a run killed between its publishing rename and
+    /// its history record): each one newer than the recorded last success and not yet listed. Returns how many.
+    /// </summary>
+    public int Reconcile(IEnumerable<RunRecord> published)
+    {
+        Durability.CreatePrivateDirectory(stateDirectory);
+        using var guard = AcquireStateLock();
+        RunHistoryDocument doc;
+        try { doc = Read(); }
+        catch (JsonException) { doc = new RunHistoryDocument(); }
+        doc.Latest.TryGetValue(RunOperation.Backup, out var status);
+        status ??= new OperationStatus();
+        var known = doc.Runs.Where(r => r.Operation == RunOperation.Backup && r.Success).Select(r => r.BackupId).ToHashSet();
+        int added = 0;
+        foreach (var run in published.Where(r => r.Success && r.BackupId is not null).OrderBy(r => r.FinishedAt))
+        {
+            if (known.Contains(run.BackupId) || run.FinishedAt <= status.LastSuccess?.FinishedAt) continue;
+            int at = doc.Runs.FindLastIndex(r => r.FinishedAt <= run.FinishedAt) + 1;
+            doc.Runs.Insert(at, run);
+            status = status with
+            {
+                LastSuccess = run,
+                LastAttempt = status.LastAttempt is { } a && a.FinishedAt > run.FinishedAt ? a : run,
+            };
+            added++;
+        }
+        if (added == 0) return 0;
+        if (doc.Runs.Count > MaxRuns) doc.Runs.RemoveRange(0, doc.Runs.Count - MaxRuns);
+        doc.Latest[RunOperation.Backup] = status;
+        Durability.WritePrivateFileAtomically(FilePath, JsonSerializer.SerializeToUtf8Bytes(doc, Json));
+        return added;
     }
 
     FileStream AcquireStateLock()

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Jamey3.Engine.IO;
 
@@ -25,15 +26,78 @@ public static partial class Durability
         fs.Flush(flushToDisk: true);
     }
 
+    /// <summary>rw------- : what the repository's files get on Unix, whatever the umask (a backup holds the data's secrets).</summary>
+    public const UnixFileMode PrivateFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    /// <summary>rwx------ : the repository's folders on Unix.</summary>
+    public const UnixFileMode PrivateDirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    const UnixFileMode GroupOrOther = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
+        UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
+    /// <summary>
+    /// Creates a folder (and missing parents) readable by its owner only on Unix. On Windows the folder inherits
+    /// its parent's ACL, which is never widened. An existing folder is left as it is.
+    /// </summary>
+    public static void CreatePrivateDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows()) { Directory.CreateDirectory(path); return; }
+        if (Directory.Exists(path)) return;
+        // Directory.CreateDirectory(path, mode) gives the mode to the last folder only: create each missing one.
+        var missing = new Stack<string>();
+        for (var p = Path.GetFullPath(path); p is not null && !Directory.Exists(p); p = Path.GetDirectoryName(p)) missing.Push(p);
+        while (missing.TryPop(out var p)) Directory.CreateDirectory(p, PrivateDirectoryMode);
+    }
+
+    /// <summary>
+    /// Takes group and other permissions away from a folder this process owns (a repository folder made by an older
+    /// version under umask 022). Best effort: a folder owned by someone else is left, and false says so.
+    /// </summary>
+    public static bool RestrictDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows() || !Directory.Exists(path)) return true;
+        try
+        {
+            var mode = File.GetUnixFileMode(path);
+            if ((mode & GroupOrOther) != 0) File.SetUnixFileMode(path, mode & ~GroupOrOther);
+            return true;
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException) { return false; }
+    }
+
+    /// <summary>Options that create a file with <paramref name="unixMode"/> on Unix (the umask can only take more away); Windows inherits the ACL.</summary>
+    public static FileStreamOptions CreateOptions(UnixFileMode? unixMode, FileShare share = FileShare.None) => new()
+    {
+        Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = share, BufferSize = 1 << 16,
+        UnixCreateMode = unixMode is { } m && !OperatingSystem.IsWindows() ? m : null,
+    };
+
+    /// <summary>
+    /// The permission bits a repository copy of a file with <paramref name="sourceMode"/> gets: the owner's read and
+    /// write bits of the source (never group or other), and always owner-read so the backup stays verifiable.
+    /// </summary>
+    public static UnixFileMode StoredMode(UnixFileMode? sourceMode) =>
+        ((sourceMode ?? PrivateFileMode) & PrivateFileMode) | UnixFileMode.UserRead;
+
+    /// <summary>The permission bits of a mode as four octal digits ("0640"), as manifests record them.</summary>
+    public static string FormatMode(UnixFileMode mode) =>
+        "0" + Convert.ToString((int)mode & 0x1FF, 8).PadLeft(3, '0');
+
+    /// <summary>As <see cref="WriteFileAtomically(string, ReadOnlySpan{byte}, UnixFileMode?)"/>, readable by the owner only (and its folder private when created).</summary>
+    public static void WritePrivateFileAtomically(string path, ReadOnlySpan<byte> content)
+    {
+        CreatePrivateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        WriteFileAtomically(path, content, PrivateFileMode);
+    }
+
     /// <summary>Writes bytes to a temporary file beside the target, flushes it, renames it over the target and flushes the folder.</summary>
-    public static void WriteFileAtomically(string path, ReadOnlySpan<byte> content)
+    /// <param name="unixMode">The new file's permissions on Unix; null leaves them to the umask (files others must read, such as metrics).</param>
+    public static void WriteFileAtomically(string path, ReadOnlySpan<byte> content, UnixFileMode? unixMode = null)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(dir);
         var temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            using (var fs = new FileStream(temp, CreateOptions(unixMode)))
             {
                 fs.Write(content);
                 fs.Flush(flushToDisk: true);
@@ -72,7 +136,55 @@ public static partial class Durability
         }
     }
 
-    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
+    /// <summary>
+    /// Opens a file for reading without following a symbolic link in its last component, and without blocking on a
+    /// FIFO. Null when <paramref name="path"/> is a link (ELOOP). Throws FileNotFoundException when it is gone.
+    /// Where the platform's flag values are not known here, the path is checked just before an ordinary open.
+    /// </summary>
+    public static FileStream? OpenNoFollow(string path, int bufferSize = 1 << 16)
+    {
+        if (NoFollowFlags() is not { } flags)
+        {
+            if (IsLink(path)) return null;
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize, FileOptions.SequentialScan);
+        }
+        int fd = Open(path, flags);
+        if (fd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == 40 /* ELOOP (Linux) */ || errno == 62 /* ELOOP (macOS) */) return null;
+            if (errno == 2 /* ENOENT */) throw new FileNotFoundException($"Could not find file '{path}'.", path);
+            throw new IOException($"Could not open '{path}': {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+        }
+        var handle = new SafeFileHandle((IntPtr)fd, ownsHandle: true);
+        try { return new FileStream(handle, FileAccess.Read, bufferSize); }
+        catch { handle.Dispose(); throw; }
+    }
+
+    /// <summary>O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC for this platform, or null where the values are not known here.</summary>
+    static int? NoFollowFlags()
+    {
+        if (OperatingSystem.IsLinux())
+            return RuntimeInformation.ProcessArchitecture switch
+            {
+                Architecture.X64 or Architecture.X86 => 0x20000 | 0x800 | 0x80000,
+                Architecture.Arm64 or Architecture.Arm => 0x8000 | 0x800 | 0x80000,
+                _ => null,
+            };
+        if (OperatingSystem.IsMacOS()) return 0x100 | 0x4 | 0x1000000;
+        return null;
+    }
+
+    /// <summary>A symbolic link, junction or other reparse point at the path itself (dangling ones included).</summary>
+    public static bool IsLink(string path)
+    {
+        var info = new FileInfo(path);
+        if (info.LinkTarget is not null) return true;
+        if (!info.Exists && !Directory.Exists(path)) return false;
+        return File.GetAttributes(path).HasFlag(FileAttributes.ReparsePoint);
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Open(string path, int flags);
 
     [LibraryImport("libc", EntryPoint = "fsync")]

@@ -82,6 +82,16 @@ public sealed class Manifest
         /// <summary>The earlier backup this file's stored bytes were hard-linked from, if any.</summary>
         public string? SharedFrom { get; set; }
         /// <summary>
+        /// The source file's Unix permission bits when it was backed up, four octal digits ("0600"); a restore gives
+        /// the file these back. Absent on Windows and in manifests written before it was recorded.
+        /// </summary>
+        public string? Mode { get; set; }
+        /// <summary>
+        /// Lucene files: the source file's last-write time. A later backup shares the stored file only when path, size,
+        /// footer CRC32 and this time are all unchanged, so a rebuilt index reusing names and sizes is copied afresh.
+        /// </summary>
+        public DateTimeOffset? ModifiedAt { get; set; }
+        /// <summary>
         /// Format 2, database only: the content stored as consecutive fixed-size pieces under
         /// <c>files/&lt;path&gt;.chunks/</c>. Then <see cref="Stored"/> names that folder, <see cref="StoredSize"/>
         /// is the chunks' total and <see cref="StoredSha256"/> is empty: each chunk carries its own.
@@ -167,6 +177,8 @@ public sealed class Manifest
                 throw new InvalidManifestException(manifestPath, $"file path '{f.Path}' is not a safe path inside component {f.Component}");
             if (!seen.Add(f.Path))
                 throw new InvalidManifestException(manifestPath, $"file '{f.Path}' is listed twice");
+            if (f.Mode is not null && !IsMode(f.Mode))
+                throw new InvalidManifestException(manifestPath, $"file '{f.Path}' has mode '{f.Mode}', which is not four octal digits of permission bits (0000..0777)");
             if (f.Chunks is not null)
             {
                 ValidateChunks(manifestPath, f);
@@ -209,6 +221,9 @@ public sealed class Manifest
         if (offset != f.Size || stored != f.StoredSize)
             throw new InvalidManifestException(manifestPath, $"the chunks of '{f.Path}' add up to {offset} bytes ({stored} stored), the file says {f.Size} ({f.StoredSize} stored)");
     }
+
+    /// <summary>"0" and three octal digits: permission bits only, never setuid, setgid or sticky.</summary>
+    static bool IsMode(string s) => s.Length == 4 && s[0] == '0' && s.Skip(1).All(c => c is >= '0' and <= '7');
 
     static bool IsSha256(string? s) => s is { Length: 64 } && s.All(char.IsAsciiHexDigit);
 

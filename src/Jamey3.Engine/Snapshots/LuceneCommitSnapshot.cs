@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+using Jamey3.Engine.Backup;
 using Jamey3.Engine.Errors;
+using Jamey3.Engine.IO;
 using Jamey3.Engine.Repository;
 using Lucene.Net.Index;
 using Lucene.Net.Store;
@@ -13,6 +15,8 @@ namespace Jamey3.Engine.Snapshots;
 /// segments_N, then every one is opened (sharing read, write and delete) before any is copied.
 /// An open handle keeps an unlinked file readable, so once all are open the copy cannot tear;
 /// if one already vanished, the round starts again with the newer commit.
+/// Links are never followed: the folder may hold none, and each file is opened refusing a link (O_NOFOLLOW) and
+/// anything that is not a regular file, so a link planted in the data directory cannot copy another file in.
 /// </summary>
 public sealed class LuceneCommitSnapshot : IDisposable
 {
@@ -40,7 +44,9 @@ public sealed class LuceneCommitSnapshot : IDisposable
         for (int attempt = 1; attempt <= MaxAttempts; attempt++)
         {
             ct.ThrowIfCancellationRequested();
+            RefuseLinks(indexPath);
             var opened = new List<(string, FileStream)>();
+            bool pinned = false;
             try
             {
                 using var dir = new SimpleFSDirectory(new DirectoryInfo(indexPath), NoLockFactory.GetNoLockFactory());
@@ -48,8 +54,7 @@ public sealed class LuceneCommitSnapshot : IDisposable
                 infos.Read(dir);
                 var names = infos.GetFiles(dir, includeSegmentsFile: true).OrderBy(n => n, StringComparer.Ordinal).ToList();
                 foreach (var name in names)
-                    opened.Add((name, new FileStream(Path.Combine(indexPath, name), FileMode.Open, FileAccess.Read,
-                        FileShare.ReadWrite | FileShare.Delete, 1 << 16, FileOptions.SequentialScan)));
+                    opened.Add((name, OpenRegular(Path.Combine(indexPath, name))));
                 long docs = 0, maxDoc = 0;
                 foreach (var sci in infos.Segments)
                 {
@@ -64,20 +69,46 @@ public sealed class LuceneCommitSnapshot : IDisposable
                     DocumentCount = docs,
                     MaxDoc = maxDoc,
                 };
+                pinned = true;
                 return new LuceneCommitSnapshot(indexPath, summary, opened, attempt);
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IndexNotFoundException or EndOfStreamException or CorruptIndexException or IOException)
             {
-                // A writer replaced the commit under us: release what we hold and read the newer one.
-                foreach (var (_, s) in opened) s.Dispose();
+                // A writer replaced the commit under us: release what we hold (below) and read the newer one.
                 last = e;
                 if (e is IndexNotFoundException && !Directory.EnumerateFiles(indexPath, "segments_*").Any())
                     throw new SnapshotException("IndexNotFound", indexPath, $"'{indexPath}' holds no Lucene index (no segments_N file).", e);
                 Thread.Sleep(Math.Min(5 * attempt, 100));
             }
+            finally
+            {
+                if (!pinned) foreach (var (_, s) in opened) s.Dispose();
+            }
         }
         throw new SnapshotException("IndexSnapshotFailed", indexPath,
             $"Could not pin a consistent commit of the index '{indexPath}' in {MaxAttempts} attempts: {last?.Message}", last);
+    }
+
+    /// <summary>Refuses an index folder holding a link: Lucene would read the commit's files through it.</summary>
+    static void RefuseLinks(string indexPath)
+    {
+        foreach (var entry in new DirectoryInfo(indexPath).EnumerateFileSystemInfos())
+            if (entry.LinkTarget is not null || entry.Attributes.HasFlag(FileAttributes.ReparsePoint))
+                throw new UnsafeDataPathException(entry.FullName, $"it is a symbolic link (to '{entry.LinkTarget}') inside the index folder");
+    }
+
+    /// <summary>Opens one file of the commit, refusing a link (atomically, where the platform allows) or anything not a regular file.</summary>
+    static FileStream OpenRegular(string path)
+    {
+        if (Directory.Exists(path)) throw new UnsafeDataPathException(path, "it is a folder where the index's commit names a file");
+        var stream = Durability.OpenNoFollow(path)
+            ?? throw new UnsafeDataPathException(path, $"it is a symbolic link (to '{new FileInfo(path).LinkTarget}')");
+        if (!stream.CanSeek)
+        {
+            stream.Dispose();
+            throw new UnsafeDataPathException(path, "it is not a regular file (a pipe, socket or device)");
+        }
+        return stream;
     }
 
     /// <summary>The CRC32 recorded in a Lucene 4.8 file's footer, read from an open handle; null when the file has no footer.</summary>

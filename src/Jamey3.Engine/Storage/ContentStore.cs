@@ -31,7 +31,9 @@ public static class ContentStore
     /// The whole block is compressed (no probe: the result is in memory anyway) and stored raw when it did not
     /// shrink below the incompressible ratio; the caller then renames the file to its raw name.
     /// </remarks>
-    public static StoredFile WriteBlock(ReadOnlyMemory<byte> content, string destination, CompressionAlgorithm compression, int level = DefaultLevel)
+    /// <param name="unixMode">The stored file's permissions on Unix (null: the umask's); see <see cref="IO.Durability.StoredMode"/>.</param>
+    public static StoredFile WriteBlock(ReadOnlyMemory<byte> content, string destination, CompressionAlgorithm compression, int level = DefaultLevel,
+        UnixFileMode? unixMode = null)
     {
         var span = content.Span;
         var contentSha = Hex(SHA256.HashData(span));
@@ -42,7 +44,7 @@ public static class ContentStore
             packed = blockCompressor.Wrap(span);
             if (span.Length >= 4096 && packed.Length > span.Length * IncompressibleRatio) compression = CompressionAlgorithm.None;
         }
-        using var file = new FileStream(destination, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+        using var file = new FileStream(destination, IO.Durability.CreateOptions(unixMode));
         if (compression == CompressionAlgorithm.None)
         {
             file.Write(span);
@@ -60,7 +62,7 @@ public static class ContentStore
 
     /// <summary>Writes <paramref name="source"/> from its current position to <paramref name="destination"/> and flushes it to disk.</summary>
     public static StoredFile Write(Stream source, string destination, CompressionAlgorithm compression,
-        Action<long>? onBytes, CancellationToken ct, int level = DefaultLevel)
+        Action<long>? onBytes, CancellationToken ct, int level = DefaultLevel, UnixFileMode? unixMode = null)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
@@ -71,7 +73,7 @@ public static class ContentStore
                 compression = CompressionAlgorithm.None;
 
             long size = 0;
-            using var file = new FileStream(destination, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            using var file = new FileStream(destination, IO.Durability.CreateOptions(unixMode));
             // Stored raw, the stored bytes are the content: one hash serves both.
             bool compress = compression == CompressionAlgorithm.Zstd;
             using var stored = new HashingWriteStream(file, hash: compress);
@@ -93,6 +95,33 @@ public static class ContentStore
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// True when the stored file at <paramref name="path"/> is a plain file of exactly <paramref name="storedSize"/>
+    /// bytes whose SHA-256 is <paramref name="storedSha256"/>: the check a backup makes before it hard-links a stored
+    /// file of an earlier backup, so damage on disk is never linked into a new backup (it is stored afresh instead).
+    /// </summary>
+    public static bool StoredBytesMatch(string path, long storedSize, string storedSha256)
+    {
+        try
+        {
+            using var fs = IO.Durability.OpenNoFollow(path, 1);
+            if (fs is null || !fs.CanSeek || fs.Length != storedSize) return false;
+            var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+            try
+            {
+                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                int n;
+                while ((n = fs.Read(buffer, 0, BufferSize)) > 0) hash.AppendData(buffer, 0, n);
+                return string.Equals(Hex(hash.GetHashAndReset()), storedSha256, StringComparison.OrdinalIgnoreCase);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 
     /// <summary>Opens a stored file for reading its original content.</summary>
