@@ -131,6 +131,42 @@ try { New-JameyBackup -DataPath '$data' -BackupPath '$root/repo-badenv' } catch 
         $next.Status | Should -Be Complete
         (Test-JameyBackup -InputObject $next).Passed | Should -BeTrue
         Get-JameyBackup -BackupPath $repo -Status Incomplete, Damaged | ForEach-Object { $_.Status | Should -Be Incomplete }
+        # Every published backup is in the run history, one published just before a kill included (the next run records it).
+        $history = Get-Content "$repo/state/history.json" -Raw | ConvertFrom-Json
+        $recorded = @($history.runs | Where-Object { $_.operation -eq 'Backup' -and $_.success } | ForEach-Object backupId)
+        Get-JameyBackup -BackupPath $repo -Status Complete | ForEach-Object { $recorded | Should -Contain $_.BackupId }
+        $history.latest.Backup.lastSuccess.backupId | Should -Be $next.BackupId
+    }
+
+    It 'keeps the repository to its owner under umask 022 and records each file''s mode' -Skip:$IsWindows {
+        $private = Join-Path $root 'private-data'
+        New-SampleData -Path $private | Out-Null
+        chmod -R go-rwx $private
+        $repo = Join-Path $root 'repo-private'
+        $b = New-JameyBackup -DataPath $private -BackupPath $repo
+        $open = Get-ChildItem $repo -Recurse -Force | Where-Object {
+            $_.FullName -notlike '*/locks/*' -and $_.FullName -notlike '*/state/history.lock' -and
+            ([int]$_.UnixFileMode -band 0x3F) -ne 0   # any group or other bit
+        }
+        $open.FullName | Should -BeNullOrEmpty
+        ([int](Get-Item $repo).UnixFileMode -band 0x3F) | Should -Be 0
+        $m = Get-Content (Join-Path $b.Path 'manifest.json') -Raw | ConvertFrom-Json
+        $m.files.mode | Sort-Object -Unique | Should -Be '0600'
+    }
+
+    It 'refuses a Lucene file that is a link to a file outside the data directory, naming it' -Skip:$IsWindows {
+        $linked = Join-Path $root 'linked-data'
+        New-SampleData -Path $linked | Out-Null
+        $victim = Get-ChildItem "$linked/memory/long_term" -File | Where-Object Name -notlike 'segments*' |
+            Where-Object Extension -ne '.si' | Sort-Object Length -Descending | Select-Object -First 1
+        Move-Item $victim.FullName "$root/outside$($victim.Extension)"
+        New-Item -ItemType SymbolicLink -Path $victim.FullName -Target "$root/outside$($victim.Extension)" | Out-Null
+        $repo = Join-Path $root 'repo-linked'
+        $err = { New-JameyBackup -DataPath $linked -BackupPath $repo -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'UnsafeDataPath,*'
+        $err.CategoryInfo.Category | Should -Be InvalidData
+        $err.Exception.Message | Should -BeLike "*$($victim.FullName)*link*"
+        @(Get-JameyBackup -BackupPath $repo -Status Complete).Count | Should -Be 0
     }
 
     It 'stops promptly on Ctrl+C and publishes nothing' {
