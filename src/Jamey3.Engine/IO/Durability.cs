@@ -180,8 +180,12 @@ public static partial class Durability
     {
         var info = new FileInfo(path);
         if (info.LinkTarget is not null) return true;
-        if (!info.Exists && !Directory.Exists(path)) return false;
-        return File.GetAttributes(path).HasFlag(FileAttributes.ReparsePoint);
+        try
+        {
+            if (!info.Exists && !Directory.Exists(path)) return false;
+            return File.GetAttributes(path).HasFlag(FileAttributes.ReparsePoint);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return false; } // gone meanwhile
     }
 
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]

@@ -92,9 +92,15 @@ public sealed class LuceneCommitSnapshot : IDisposable
     /// <summary>Refuses an index folder holding a link: Lucene would read the commit's files through it.</summary>
     static void RefuseLinks(string indexPath)
     {
-        foreach (var entry in new DirectoryInfo(indexPath).EnumerateFileSystemInfos())
-            if (entry.LinkTarget is not null || entry.Attributes.HasFlag(FileAttributes.ReparsePoint))
-                throw new UnsafeDataPathException(entry.FullName, $"it is a symbolic link (to '{entry.LinkTarget}') inside the index folder");
+        // The entry's type comes from the directory listing itself (no stat per file). A live writer deletes files
+        // meanwhile, so a candidate is confirmed with its own lstat: a file that vanished is no link.
+        var links = new System.IO.Enumeration.FileSystemEnumerable<string>(indexPath, (ref System.IO.Enumeration.FileSystemEntry e) => e.ToFullPath())
+        {
+            ShouldIncludePredicate = (ref System.IO.Enumeration.FileSystemEntry e) => e.Attributes.HasFlag(FileAttributes.ReparsePoint),
+        };
+        foreach (var path in links)
+            if (Durability.IsLink(path))
+                throw new UnsafeDataPathException(path, $"it is a symbolic link (to '{new FileInfo(path).LinkTarget}') inside the index folder");
     }
 
     /// <summary>Opens one file of the commit, refusing a link (atomically, where the platform allows) or anything not a regular file.</summary>
