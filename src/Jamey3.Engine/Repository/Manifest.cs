@@ -87,6 +87,15 @@ public sealed class Manifest
         /// is the chunks' total and <see cref="StoredSha256"/> is empty: each chunk carries its own.
         /// </summary>
         public List<ChunkEntry>? Chunks { get; set; }
+        /// <summary>
+        /// The source file's Unix permission bits as an octal string ("0600"); absent in older manifests and on Windows.
+        /// A restore gives the file these bits (only the rwx bits: set-id and sticky bits are never restored).
+        /// </summary>
+        public string? Mode { get; set; }
+
+        /// <summary>The permission bits <see cref="Mode"/> gives (rwx for owner, group, others only); null when it gives none.</summary>
+        public UnixFileMode? PermissionBits() =>
+            Mode is null ? null : (UnixFileMode)(Convert.ToInt32(Mode, 8) & 0x1FF);
 
         /// <summary>The files on disk that hold this entry's content, in content order: the stored file, or each chunk.</summary>
         public IEnumerable<StoredPart> StoredParts() => Chunks is null
@@ -156,6 +165,8 @@ public sealed class Manifest
             throw new InvalidManifestException(manifestPath, $"format {Format} is not one this version reads (1..{CurrentFormat}); upgrade Jamey3");
         if (string.IsNullOrWhiteSpace(BackupId) || BackupId.IndexOfAny(['/', '\\', ':']) >= 0 || BackupId.Contains(".."))
             throw new InvalidManifestException(manifestPath, $"backup id '{BackupId}' is not valid");
+        if (!IsSafeBackupId(BackupId))
+            throw new InvalidManifestException(manifestPath, $"backup id '{BackupId}' is not a plain folder name");
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var f in Files)
         {
@@ -165,6 +176,8 @@ public sealed class Manifest
                 : f.Path.StartsWith(componentPath + "/", StringComparison.Ordinal) && f.Path.Count(c => c == '/') == componentPath.Count(c => c == '/') + 1;
             if (!IsSafeRelativePath(f.Path) || !underComponent)
                 throw new InvalidManifestException(manifestPath, $"file path '{f.Path}' is not a safe path inside component {f.Component}");
+            if (f.Mode is not null && !IsOctalMode(f.Mode))
+                throw new InvalidManifestException(manifestPath, $"file '{f.Path}' has mode '{f.Mode}', which is not 3 or 4 octal digits");
             if (!seen.Add(f.Path))
                 throw new InvalidManifestException(manifestPath, $"file '{f.Path}' is listed twice");
             if (f.Chunks is not null)
@@ -209,6 +222,15 @@ public sealed class Manifest
         if (offset != f.Size || stored != f.StoredSize)
             throw new InvalidManifestException(manifestPath, $"the chunks of '{f.Path}' add up to {offset} bytes ({stored} stored), the file says {f.Size} ({f.StoredSize} stored)");
     }
+
+    static bool IsOctalMode(string s) => s.Length is 3 or 4 && s.All(c => c is >= '0' and <= '7');
+
+    /// <summary>
+    /// True for an id that names one folder directly under backups/: a single plain name, no '/', '\\', ':', '.' or
+    /// '..' (which would name backups/ itself or the repository root), no control character, at most 200 characters.
+    /// </summary>
+    public static bool IsSafeBackupId(string? id) =>
+        !string.IsNullOrEmpty(id) && id.Length <= 200 && !id.Contains('/') && IsSafeRelativePath(id);
 
     static bool IsSha256(string? s) => s is { Length: 64 } && s.All(char.IsAsciiHexDigit);
 
