@@ -98,6 +98,10 @@ public sealed class Manifest
         /// </summary>
         public List<ChunkEntry>? Chunks { get; set; }
 
+        /// <summary>The permission bits <see cref="Mode"/> gives (rwx for owner, group, others only); null when it gives none.</summary>
+        public UnixFileMode? PermissionBits() =>
+            Mode is null ? null : (UnixFileMode)(Convert.ToInt32(Mode, 8) & 0x1FF);
+
         /// <summary>The files on disk that hold this entry's content, in content order: the stored file, or each chunk.</summary>
         public IEnumerable<StoredPart> StoredParts() => Chunks is null
             ? [new StoredPart(Stored, Compression, StoredSize, StoredSha256)]
@@ -166,6 +170,8 @@ public sealed class Manifest
             throw new InvalidManifestException(manifestPath, $"format {Format} is not one this version reads (1..{CurrentFormat}); upgrade Jamey3");
         if (string.IsNullOrWhiteSpace(BackupId) || BackupId.IndexOfAny(['/', '\\', ':']) >= 0 || BackupId.Contains(".."))
             throw new InvalidManifestException(manifestPath, $"backup id '{BackupId}' is not valid");
+        if (!IsSafeBackupId(BackupId))
+            throw new InvalidManifestException(manifestPath, $"backup id '{BackupId}' is not a plain folder name");
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var f in Files)
         {
@@ -224,6 +230,13 @@ public sealed class Manifest
 
     /// <summary>"0" and three octal digits: permission bits only, never setuid, setgid or sticky.</summary>
     static bool IsMode(string s) => s.Length == 4 && s[0] == '0' && s.Skip(1).All(c => c is >= '0' and <= '7');
+
+    /// <summary>
+    /// True for an id that names one folder directly under backups/: a single plain name, no '/', '\\', ':', '.' or
+    /// '..' (which would name backups/ itself or the repository root), no control character, at most 200 characters.
+    /// </summary>
+    public static bool IsSafeBackupId(string? id) =>
+        !string.IsNullOrEmpty(id) && id.Length <= 200 && !id.Contains('/') && IsSafeRelativePath(id);
 
     static bool IsSha256(string? s) => s is { Length: 64 } && s.All(char.IsAsciiHexDigit);
 

@@ -32,6 +32,9 @@ internal sealed class ComponentSwapper(string destination, string operationDirec
     public string RollbackRoot { get; } = Path.Combine(operationDirectory, RollbackFolder);
     string DisplacedRoot => Path.Combine(operationDirectory, DisplacedFolder);
 
+    /// <summary>Permission bits of a folder a move must create (memory/ in a destination that has none): owner-only unless told.</summary>
+    public UnixFileMode ParentMode { get; init; } = RestoredModes.OwnerOnlyFolder;
+
     /// <summary>Files beside jamey.db that belong to it.</summary>
     public static readonly string[] DatabaseSideSuffixes = ["-wal", "-shm", "-journal"];
 
@@ -111,7 +114,7 @@ internal sealed class ComponentSwapper(string destination, string operationDirec
         var toParent = Path.GetDirectoryName(to)!;
         if (!Directory.Exists(toParent))
         {
-            Directory.CreateDirectory(toParent);
+            RestoreEngine.CreateFolder(toParent, ParentMode);
             Durability.FlushDirectory(Path.GetDirectoryName(toParent)!);
         }
         if (Directory.Exists(from) && new DirectoryInfo(from).LinkTarget is null)

@@ -92,9 +92,15 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
         RestoreJournal? journal = null;
         try
         {
-            var (_, backupDir, manifest, components) = Resolve(request);
+            var (_, backup, manifest, components) = Resolve(request);
             CheckTarget(target, components);
-            Directory.CreateDirectory(target);
+            var restored = manifest.Files.Where(f => components.Contains(f.Component)).ToList();
+            var contentBytes = restored.Sum(f => f.Size);
+            // Before anything is created, so a refusal leaves nothing behind. Every read is bounded by the manifest's
+            // sizes (BoundedReadStream), so they are a true bound on what staging writes.
+            CheckFreeSpace(target, contentBytes);
+            if (!Directory.Exists(target)) CreateFolder(target, RestoredModes.FolderMode(restored));
+            if (!request.Force) DataInUse.EnsureFree(target, components, probeDatabase: false); // cheap, read-only: refuse before taking the lock
             using var targetLock = AcquireTargetLock(target, request.LockTimeout, ct);
             foreach (var r in RecoverLocked(target, _observer, StepHook, ct))
                 _observer.Warning($"Before restoring: {r.Message}");
@@ -102,7 +108,11 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
 
             var opId = NewOperationId();
             opDir = Path.Combine(WorkRoot(target), opId);
-            var swapper = new ComponentSwapper(target, opDir, StepHook, _observer);
+            var swapper = new ComponentSwapper(target, opDir, StepHook, _observer)
+            {
+                // memory/, when the destination has none yet: as open as the index files restored into it allow.
+                ParentMode = RestoredModes.FolderMode(restored.Where(f => DataLayout.IsIndex(f.Component))),
+            };
             journal = new RestoreJournal
             {
                 OperationId = opId, BackupId = manifest.BackupId, BackupTimestamp = manifest.CreatedAt,
@@ -113,16 +123,14 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
                     Component = c, Path = DataLayout.RelativePath(c), HadOld = HasOld(target, c),
                 }).ToList(),
             };
-            Directory.CreateDirectory(opDir);
+            CreateFolder(opDir, RestoredModes.OwnerOnlyFolder);
             journal.Save(opDir);
             Durability.FlushDirectory(WorkRoot(target));
             Hook("prepare:journal");
 
-            var contentBytes = manifest.Files.Where(f => components.Contains(f.Component)).Sum(f => f.Size);
-            CheckFreeSpace(target, contentBytes);
             var problems = new List<JameyBackupProblem>();
             var progress = new ByteProgress(_observer, Activity, components.Count, contentBytes);
-            long bytes = Stage(backupDir, manifest, components, swapper.NewRoot, problems, progress, ct);
+            long bytes = Stage(backup, components, swapper.NewRoot, problems, progress, ct);
             CheckStaged(manifest, components, swapper.NewRoot, problems, ct);
             if (problems.Count > 0)
             {
@@ -307,20 +315,13 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
 
     // ---- stages ----
 
-    static (BackupRepository Repo, string BackupDir, Manifest Manifest, IReadOnlyList<JameyComponent> Components) Resolve(RestoreRequest r)
+    static (BackupRepository Repo, BackupContent Backup, Manifest Manifest, IReadOnlyList<JameyComponent> Components) Resolve(RestoreRequest r)
     {
         var repo = new BackupRepository(r.RepositoryPath);
-        if (string.IsNullOrEmpty(r.BackupId) || !Manifest.IsSafeRelativePath(r.BackupId) || r.BackupId.Contains('/')
-            || !Directory.Exists(repo.BackupDirectory(r.BackupId)))
-            throw new BackupNotFoundException(r.BackupId, repo.Root);
-        var backupDir = repo.BackupDirectory(r.BackupId);
-        if (IsLink(backupDir)) throw new UnsafeBackupPathException(backupDir, "is a link; a backup folder never is one");
-        var manifestPath = Path.Combine(backupDir, Manifest.FileName);
-        if (IsLink(manifestPath)) throw new UnsafeBackupPathException(manifestPath, "is a link; a backup never holds links");
-        if (!File.Exists(manifestPath)) throw new InvalidManifestException(manifestPath, "it is missing");
-        var manifest = Manifest.Load(manifestPath);
-        if (manifest.BackupId != r.BackupId)
-            throw new InvalidManifestException(manifestPath, $"it names backup '{manifest.BackupId}', not '{r.BackupId}'");
+        // The same opening Test-JameyBackup does: an unsafe id is "not found", a linked folder or manifest is refused.
+        var backup = BackupContent.Open(repo, r.BackupId);
+        var manifest = backup.Manifest;
+        var manifestPath = Path.Combine(backup.Folder, Manifest.FileName);
         var inBackup = manifest.Components.Select(c => c.Component).ToHashSet();
         IReadOnlyList<JameyComponent> components;
         if (r.Components is null || r.Components.Count == 0)
@@ -332,7 +333,7 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
                 if (!inBackup.Contains(c)) throw new ComponentNotInBackupException(manifest.BackupId, c);
         }
         if (components.Count == 0) throw new InvalidManifestException(manifestPath, "it lists no components");
-        return (repo, backupDir, manifest, components);
+        return (repo, backup, manifest, components);
     }
 
     /// <summary>Refuses destinations where a rename could land outside the destination's own folders.</summary>
@@ -349,76 +350,55 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
                 throw new UnsafeTargetPathException(parent, "it is a link; restore swaps folders by renaming, which must stay inside the data directory's file system");
             foreach (var path in ComponentSwapper.SideFiles(c).Select(s => Path.Combine(target, s)).Prepend(main))
                 if (IsLink(path)) throw new UnsafeTargetPathException(path, "it is a link; restore would replace the link, not what it points to");
+            // An index is the files of one folder; a folder inside it is something else (a backup repository, say) that the
+            // swap, which renames the whole folder, would carry into rollback/ with the old index.
+            if (DataLayout.IsIndex(c) && Directory.Exists(main) && Directory.EnumerateDirectories(main).FirstOrDefault() is { } nested)
+                throw new UnsafeTargetPathException(nested,
+                    $"it is a folder inside the {c} index folder, so not part of the index, and restoring {c} replaces that whole folder. " +
+                    "Move it out of the data directory's components (a backup repository belongs outside them, e.g. data/backups), then restore again");
         }
     }
 
     /// <summary>Extracts every file of the components into new/, checking each content hash; returns bytes written.</summary>
-    long Stage(string backupDir, Manifest manifest, IReadOnlyList<JameyComponent> components, string newRoot,
+    long Stage(BackupContent backup, IReadOnlyList<JameyComponent> components, string newRoot,
         List<JameyBackupProblem> problems, ByteProgress progress, CancellationToken ct)
     {
-        var backupRoot = Path.GetFullPath(backupDir);
+        var manifest = backup.Manifest;
         long bytes = 0;
         for (int i = 0; i < components.Count; i++)
         {
             var c = components[i];
             var files = manifest.Files.Where(f => f.Component == c).ToList();
             progress.StartItem(i, $"{c} ({i + 1} of {components.Count}): {files.Count} file(s)");
-            if (DataLayout.IsIndex(c)) Directory.CreateDirectory(SafeTargetPath(newRoot, DataLayout.RelativePath(c)));
+            if (DataLayout.IsIndex(c)) CreateFolder(SafeTargetPath(newRoot, DataLayout.RelativePath(c)), RestoredModes.FolderMode(files));
             foreach (var f in files)
             {
                 ct.ThrowIfCancellationRequested();
-                var parts = f.StoredParts().Select(p => (Path: SafeStoredPath(backupRoot, p.Stored), p.Compression, p.Stored)).ToList();
                 var destination = SafeTargetPath(newRoot, f.Path);
-                var missing = parts.Where(p => !File.Exists(p.Path)).ToList();
-                if (missing.Count > 0)
-                {
-                    foreach (var p in missing) problems.Add(Problem(f, p.Stored, "is missing"));
-                    continue;
-                }
                 Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-                string? problem = null;
                 try
                 {
-                    var (length, sha) = ContentStore.Extract(parts.Select(p => (p.Path, p.Compression)).ToList(), destination, progress.Add, ct);
-                    bytes += length;
-                    if (length != f.Size) problem = $"holds {length} bytes of content, the manifest says {f.Size}";
-                    else if (!string.Equals(sha, f.Sha256, StringComparison.OrdinalIgnoreCase))
-                        problem = "does not match its content SHA-256 in the manifest";
+                    var extracted = backup.Extract(f, destination, RestoredModes.FileMode(f), progress.Add, ct);
+                    bytes += extracted.Bytes;
+                    problems.AddRange(extracted.Problems);
                 }
-                catch (IOException e) when (e is not FileNotFoundException && parts.All(p => CanReadToTheEnd(p.Path)))
+                catch (DestinationWriteException e)
                 {
-                    throw new RestoreWriteFailedException(destination, e); // the backup reads fine: the destination failed us
+                    throw new RestoreWriteFailedException(e.Path, e.InnerException!); // the backup reads fine: the destination failed us
                 }
-                catch (Exception e) when (e is IOException or ZstdSharp.ZstdException or InvalidDataException)
-                {
-                    problem = $"could not be read or decompressed: {e.Message}";
-                }
-                if (problem is null) continue;
-                var damaged = BackupVerifier.DamagedChunks(backupRoot, f, ct);
-                foreach (var (chunk, chunkProblem) in damaged) problems.Add(Problem(f, chunk, chunkProblem));
-                if (damaged.Count == 0) problems.Add(Problem(f, problem));
             }
             Hook($"prepare:extracted:{c}");
         }
         return bytes;
     }
 
-    static bool CanReadToTheEnd(string path)
-    {
-        try
-        {
-            using var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-            s.CopyTo(Stream.Null);
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
-    }
-
     /// <summary>The staged copy needs the components' full size on the destination's file system (plus a little for folders).</summary>
     static void CheckFreeSpace(string target, long contentBytes)
     {
         long available;
-        try { available = new DriveInfo(target).AvailableFreeSpace; }
+        var existing = target;
+        while (!Directory.Exists(existing) && Path.GetDirectoryName(existing) is { } parent) existing = parent;
+        try { available = new DriveInfo(existing).AvailableFreeSpace; }
         catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException) { return; } // unknown: let the writes tell
         long needed = contentBytes + 16L * 1024 * 1024;
         if (available < needed) throw new NotEnoughSpaceException(target, needed, available);
@@ -435,15 +415,9 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
             if (problems.Any(p => p.Component == c)) continue; // a damaged file already fails it
             _observer.Progress(new JameyProgress(Activity, $"Checking {c} ({i + 1} of {components.Count})", i, components.Count, 0, 0));
             var entry = manifest.Components.First(e => e.Component == c);
-            if (c == JameyComponent.Database)
-            {
-                BackupVerifier.CheckDatabase(newRoot, entry, problems, counted, ct);
-                if (!problems.Any(p => p.Component == c)) MakeLoneWalDatabase(Path.Combine(newRoot, DataLayout.DatabaseFile), entry, problems);
-            }
-            else
-            {
-                BackupVerifier.CheckIndex(newRoot, entry, problems, counted, ct);
-            }
+            BackupContent.CheckComponent(newRoot, entry, problems, counted, ct);
+            if (c == JameyComponent.Database && !problems.Any(p => p.Component == c))
+                MakeLoneWalDatabase(Path.Combine(newRoot, DataLayout.DatabaseFile), entry, problems);
             Hook($"prepare:checked:{c}");
         }
     }
@@ -545,18 +519,6 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
         ComponentSwapper.Present(DataLayout.FullPath(target, c))
         || ComponentSwapper.SideFiles(c).Any(s => ComponentSwapper.Present(Path.Combine(target, s)));
 
-    /// <summary>The stored file inside the backup folder; refuses anything that resolves outside it or passes through a link.</summary>
-    static string SafeStoredPath(string backupRoot, string stored)
-    {
-        var full = Path.GetFullPath(Path.Combine(backupRoot, stored.Replace('/', Path.DirectorySeparatorChar)));
-        if (!full.StartsWith(backupRoot + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-            throw new UnsafeBackupPathException(stored, "resolves outside the backup folder");
-        for (var p = full; p.Length > backupRoot.Length; p = Path.GetDirectoryName(p)!)
-            if (IsLink(p))
-                throw new UnsafeBackupPathException(p, "is a symbolic link or reparse point; a backup never holds links, and reading through one could read anything");
-        return full;
-    }
-
     /// <summary>A write target inside the staging folder; refuses anything that would land elsewhere.</summary>
     static string SafeTargetPath(string newRoot, string relative)
     {
@@ -569,24 +531,14 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
         return full;
     }
 
-    /// <summary>A symbolic link, junction or other reparse point (dangling ones included).</summary>
-    internal static bool IsLink(string path)
-    {
-        var info = new FileInfo(path);
-        if (info.LinkTarget is not null) return true;
-        if (!info.Exists && !Directory.Exists(path)) return false;
-        return File.GetAttributes(path).HasFlag(FileAttributes.ReparsePoint);
-    }
-
-    static JameyBackupProblem Problem(Manifest.FileEntry f, string message) => Problem(f, f.Stored, message);
-
-    static JameyBackupProblem Problem(Manifest.FileEntry f, string stored, string message) =>
-        new() { Component = f.Component, File = stored, Message = message };
+    static bool IsLink(string path) => BackupContent.IsLink(path);
 
     // ---- plumbing ----
 
     static RepositoryLock AcquireTargetLock(string target, TimeSpan timeout, CancellationToken ct)
     {
+        // It holds staged and replaced copies of the data: owner-only, whatever the umask.
+        if (!Directory.Exists(WorkRoot(target))) CreateFolder(WorkRoot(target), RestoredModes.OwnerOnlyFolder);
         try { return RepositoryLock.Acquire(WorkRoot(target), target, "Restore-JameyBackup", timeout, ct); }
         catch (RepositoryBusyException e) { throw new RestoreInProgressException(target, e); }
     }
@@ -604,6 +556,16 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
         foreach (var dir in Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories))
             Durability.FlushDirectory(dir);
         Durability.FlushDirectory(root);
+    }
+
+    /// <summary>Creates a folder with exactly these permission bits on Unix (the umask cannot widen or narrow them).</summary>
+    internal static void CreateFolder(string path, UnixFileMode mode)
+    {
+        if (OperatingSystem.IsWindows()) { Directory.CreateDirectory(path); return; } // the inherited ACL applies, never widened
+        var parent = Path.GetDirectoryName(path);
+        if (parent is not null && !Directory.Exists(parent)) Directory.CreateDirectory(parent, mode);
+        Directory.CreateDirectory(path, mode);
+        File.SetUnixFileMode(path, mode);
     }
 
     static void DeleteDirectory(string path)

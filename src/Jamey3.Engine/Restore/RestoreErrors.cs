@@ -41,7 +41,7 @@ public sealed class ComponentNotInBackupException(string backupId, JameyComponen
 /// <summary>A backup names or holds something that would make a restore read or write outside where it should.</summary>
 public sealed class UnsafeBackupPathException(string path, string reason)
     : JameyException("UnsafeBackupPath", JameyErrorKind.InvalidData,
-        $"Refusing to restore: '{path}' {reason}.", path);
+        $"Refusing to read the backup: '{path}' {reason}.", path);
 
 /// <summary>A path in the destination is a link (or otherwise not where a restore may write).</summary>
 public sealed class UnsafeTargetPathException(string path, string reason)

@@ -1,0 +1,267 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Jamey3.Engine.Data;
+using Jamey3.Engine.Errors;
+using Jamey3.Engine.Repository;
+using Jamey3.Engine.Restore;
+using Jamey3.Engine.Snapshots;
+using Jamey3.Engine.Storage;
+using Lucene.Net.Index;
+using Lucene.Net.Store;
+using Directory = System.IO.Directory;
+
+namespace Jamey3.Engine.Verification;
+
+/// <summary>
+/// One published backup opened for reading, and the one set of checks that everything reading its stored content makes:
+/// Test-JameyBackup (quick and full) and Restore-JameyBackup both go through here, so they refuse exactly the same
+/// backups for the same reasons. The guards, each on its own: the backup id names one folder under backups/
+/// (<see cref="Manifest.IsSafeBackupId"/>); the manifest's paths are plain and inside their component
+/// (<see cref="Manifest.Load"/>); every stored path resolves inside the backup folder and passes through no link, the backup
+/// folder itself and its manifest included (<see cref="StoredPath"/>); content is read no further than its manifest size
+/// plus one byte (<see cref="BoundedReadStream"/>); then lengths and SHA-256s, damaged chunks named, integrity_check and
+/// CheckIndex (<see cref="CheckComponent"/>).
+/// </summary>
+public sealed class BackupContent
+{
+    const int BufferSize = 1 << 20;
+
+    BackupContent(string directory, Manifest manifest)
+    {
+        Folder = directory;
+        Manifest = manifest;
+    }
+
+    /// <summary>The backup folder, full path.</summary>
+    public string Folder { get; }
+    public Manifest Manifest { get; }
+
+    /// <summary>
+    /// Opens backup <paramref name="backupId"/>. Throws BackupNotFound (no such backup, or an id that does not name one
+    /// folder under backups/), UnsafeBackupPath (the folder or its manifest is a link) or InvalidManifest.
+    /// </summary>
+    public static BackupContent Open(BackupRepository repository, string backupId)
+    {
+        if (!Manifest.IsSafeBackupId(backupId)) throw new BackupNotFoundException(backupId, repository.Root);
+        var dir = Path.GetFullPath(repository.BackupDirectory(backupId));
+        if (IsLink(dir)) throw new UnsafeBackupPathException(dir, "is a link; a backup folder never is one, and reading through it could read anything");
+        if (!Directory.Exists(dir)) throw new BackupNotFoundException(backupId, repository.Root);
+        var manifestPath = Path.Combine(dir, Manifest.FileName);
+        if (IsLink(manifestPath)) throw new UnsafeBackupPathException(manifestPath, "is a link; a backup never holds links");
+        if (!File.Exists(manifestPath)) throw new InvalidManifestException(manifestPath, "it is missing");
+        var manifest = Manifest.Load(manifestPath);
+        if (manifest.BackupId != backupId)
+            throw new InvalidManifestException(manifestPath, $"it names backup '{manifest.BackupId}', not '{backupId}'");
+        return new BackupContent(dir, manifest);
+    }
+
+    /// <summary>
+    /// The full path of a stored file; throws UnsafeBackupPath when it resolves outside the backup folder or any folder on
+    /// the way to it, or the file itself, is a link (reading through one could read anything on the machine).
+    /// </summary>
+    public string StoredPath(string stored)
+    {
+        var full = Path.GetFullPath(Path.Combine(Folder, stored.Replace('/', Path.DirectorySeparatorChar)));
+        if (!full.StartsWith(Folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new UnsafeBackupPathException(stored, "resolves outside the backup folder");
+        for (var p = full; p.Length > Folder.Length; p = Path.GetDirectoryName(p)!)
+            if (IsLink(p))
+                throw new UnsafeBackupPathException(p, "is a symbolic link or reparse point; a backup never holds links, and reading through one could read anything");
+        return full;
+    }
+
+    /// <summary>Quick check of one stored file: its stored bytes re-hashed (read no further than their size plus one byte).</summary>
+    public (long Length, string? Problem) CheckStored(Manifest.StoredPart part, Action<long>? onBytes, CancellationToken ct)
+    {
+        var path = StoredPath(part.Stored);
+        if (Presence(path) is { } absent) return (0, absent);
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            if (file.Length != part.StoredSize) return (0, $"is {file.Length} bytes, the manifest says {part.StoredSize}");
+            using var bounded = new BoundedReadStream(file, part.StoredSize);
+            var (length, sha) = ContentStore.Hash(bounded, onBytes, ct);
+            if (length != part.StoredSize) return (length, $"is {length} bytes, the manifest says {part.StoredSize}");
+            if (!string.Equals(sha, part.StoredSha256, StringComparison.OrdinalIgnoreCase)) return (length, "does not match its SHA-256 in the manifest");
+            return (length, null);
+        }
+        catch (ContentTooLongException e) { return (part.StoredSize, e.Message); } // it grew while being read
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return (0, $"could not be read: {e.Message}"); }
+    }
+
+    /// <summary>What <see cref="Extract"/> did with one file.</summary>
+    public sealed record Extracted(long Bytes, IReadOnlyList<JameyBackupProblem> Problems);
+
+    /// <summary>
+    /// Writes a file's original content to <paramref name="destination"/> (a new file) and flushes it, checking its length
+    /// (reading stops one byte past the manifest's size) and SHA-256 on the way. <paramref name="mode"/>: the file is
+    /// created owner-only and given these bits once written; null leaves the platform's default. A problem of the backup
+    /// comes back in the result, naming the damaged chunks of a chunked file; a failure to write the destination throws
+    /// <see cref="DestinationWriteException"/>; a link on the way throws UnsafeBackupPath.
+    /// </summary>
+    public Extracted Extract(Manifest.FileEntry f, string destination, UnixFileMode? mode, Action<long>? onBytes, CancellationToken ct)
+    {
+        var parts = f.StoredParts().Select(p => (Path: StoredPath(p.Stored), p.Compression, p.Stored)).ToList();
+        var problems = new List<JameyBackupProblem>();
+        foreach (var p in parts)
+            if (Presence(p.Path) is { } absent) problems.Add(Problem(f, p.Stored, absent));
+        if (problems.Count > 0) return new Extracted(0, problems);
+
+        string? problem = null;
+        long length = 0;
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            using var output = CreateFile(destination, mode);
+            try
+            {
+                using var input = new BoundedReadStream(ContentStore.OpenContent(parts.Select(p => (p.Path, p.Compression)).ToList()), f.Size);
+                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                while (true)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    int n = ReadBlock(input, buffer);
+                    if (n == 0) break;
+                    hash.AppendData(buffer, 0, n);
+                    Write(output, destination, buffer, n);
+                    length += n;
+                    onBytes?.Invoke(n);
+                }
+                var sha = ContentStore.Hex(hash.GetHashAndReset());
+                if (length != f.Size) problem = $"holds {length} bytes of content, the manifest says {f.Size}";
+                else if (!string.Equals(sha, f.Sha256, StringComparison.OrdinalIgnoreCase)) problem = "does not match its content SHA-256 in the manifest";
+            }
+            catch (ContentTooLongException e) { problem = e.Message; }
+            catch (Exception e) when (e is IOException or ZstdSharp.ZstdException or InvalidDataException or UnauthorizedAccessException
+                                      && e is not DestinationWriteException)
+            {
+                problem = $"could not be read or decompressed: {e.Message}";
+            }
+            try
+            {
+                output.Flush(flushToDisk: true);
+                if (mode is { } m && !OperatingSystem.IsWindows()) File.SetUnixFileMode(output.SafeFileHandle, m);
+            }
+            catch (IOException e) { throw new DestinationWriteException(destination, e); }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        if (problem is null) return new Extracted(length, problems);
+        // A chunked file names its damaged chunks: the files someone can look at.
+        foreach (var part in f.Chunks is null ? Enumerable.Empty<Manifest.StoredPart>() : f.StoredParts())
+            if (CheckStored(part, null, ct).Problem is { } chunkProblem) problems.Add(Problem(f, part.Stored, chunkProblem));
+        if (problems.Count == 0) problems.Add(Problem(f, f.Stored, problem));
+        return new Extracted(length, problems);
+    }
+
+    static FileStream CreateFile(string path, UnixFileMode? mode)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 1 << 16 };
+        // Owner-only while it is written; the recorded bits are set once the content is complete.
+        if (mode is not null && !OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        try { return new FileStream(path, options); }
+        catch (IOException e) { throw new DestinationWriteException(path, e); }
+    }
+
+    static void Write(FileStream output, string path, byte[] buffer, int count)
+    {
+        try { output.Write(buffer, 0, count); }
+        catch (IOException e) { throw new DestinationWriteException(path, e); }
+    }
+
+    static int ReadBlock(Stream s, byte[] buffer)
+    {
+        int total = 0;
+        while (total < buffer.Length)
+        {
+            int n = s.Read(buffer, total, buffer.Length - total);
+            if (n == 0) break;
+            total += n;
+        }
+        return total;
+    }
+
+    /// <summary>Opens what was extracted under <paramref name="root"/>: integrity_check and row counts for the database, CheckIndex and document counts for an index.</summary>
+    public static void CheckComponent(string root, Manifest.ComponentEntry c, List<JameyBackupProblem> problems, Dictionary<JameyComponent, long> counted, CancellationToken ct)
+    {
+        if (c.Component == JameyComponent.Database) CheckDatabase(root, c, problems, counted, ct);
+        else CheckIndex(root, c, problems, counted, ct);
+    }
+
+    static void CheckDatabase(string root, Manifest.ComponentEntry c, List<JameyBackupProblem> problems, Dictionary<JameyComponent, long> counted, CancellationToken ct)
+    {
+        var path = Path.Combine(root, DataLayout.DatabaseFile);
+        var file = $"{Manifest.FilesFolder}/{c.Path}";
+        foreach (var line in SqliteSnapshot.IntegrityCheck(path, ct))
+            problems.Add(new JameyBackupProblem { Component = c.Component, File = file, Message = $"integrity_check: {line}" });
+        if (problems.Any(p => p.Component == c.Component) || c.Database is null) return;
+        var summary = SqliteSnapshot.Summarise(path);
+        foreach (var (table, expected) in c.Database.RowCounts)
+        {
+            if (!summary.RowCounts.TryGetValue(table, out var actual)) problems.Add(new JameyBackupProblem { Component = c.Component, File = file, Message = $"table {table} is missing" });
+            else if (actual != expected) problems.Add(new JameyBackupProblem { Component = c.Component, File = file, Message = $"table {table} has {actual} rows, the manifest says {expected}" });
+        }
+        counted[c.Component] = summary.RowCounts.GetValueOrDefault("memory_records", summary.RowCounts.Values.Sum());
+    }
+
+    static void CheckIndex(string root, Manifest.ComponentEntry c, List<JameyBackupProblem> problems, Dictionary<JameyComponent, long> counted, CancellationToken ct)
+    {
+        var folder = Path.Combine(root, c.Path.Replace('/', Path.DirectorySeparatorChar));
+        try
+        {
+            using var dir = new SimpleFSDirectory(new DirectoryInfo(folder), NoLockFactory.GetNoLockFactory());
+            var log = new StringWriter();
+            var checker = new CheckIndex(dir) { InfoStream = log };
+            var status = checker.DoCheckIndex();
+            if (!status.Clean)
+            {
+                // CheckIndex explains itself only in its log: keep the lines that say what failed.
+                var failures = log.ToString().Split('\n').Select(l => l.Trim())
+                    .Where(l => l.Contains("ERROR", StringComparison.Ordinal) || l.Contains("FAILED", StringComparison.Ordinal)).Take(3).ToList();
+                var what = status.MissingSegments ? "the segments file is missing or unreadable"
+                    : failures.Count > 0 ? string.Join(" | ", failures) : $"{status.NumBadSegments} broken segment(s)";
+                problems.Add(new JameyBackupProblem { Component = c.Component, File = $"{Manifest.FilesFolder}/{c.Path}", Message = $"CheckIndex: {what}" });
+                return;
+            }
+            long docs = status.SegmentInfos.Sum(s => (long)s.DocCount - s.NumDeleted);
+            counted[c.Component] = docs;
+            if (c.Index is not null && docs != c.Index.DocumentCount)
+                problems.Add(new JameyBackupProblem { Component = c.Component, File = $"{Manifest.FilesFolder}/{c.Path}/{c.Index.SegmentsFile}", Message = $"index has {docs} documents, the manifest says {c.Index.DocumentCount}" });
+        }
+        catch (Exception e) when (e is IOException or CorruptIndexException or IndexFormatTooOldException or IndexFormatTooNewException)
+        {
+            problems.Add(new JameyBackupProblem { Component = c.Component, File = $"{Manifest.FilesFolder}/{c.Path}", Message = $"CheckIndex could not open the index: {e.Message}" });
+        }
+        ct.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Null when a plain file is there (links were refused before); otherwise what is wrong.</summary>
+    static string? Presence(string path) =>
+        File.Exists(path) ? null : Directory.Exists(path) ? "is a folder, not a file" : "is missing";
+
+    static JameyBackupProblem Problem(Manifest.FileEntry f, string stored, string message) =>
+        new() { Component = f.Component, File = stored, Message = message };
+
+    /// <summary>A symbolic link, junction or other reparse point (dangling ones included).</summary>
+    public static bool IsLink(string path)
+    {
+        var info = new FileInfo(path);
+        if (info.LinkTarget is not null) return true;
+        if (!info.Exists && !Directory.Exists(path)) return false;
+        return File.GetAttributes(path).HasFlag(FileAttributes.ReparsePoint);
+    }
+}
+
+/// <summary>Writing extracted content failed (the destination's fault, not the backup's).</summary>
+public sealed class DestinationWriteException(string path, IOException inner) : IOException(inner.Message, inner)
+{
+    public string Path { get; } = path;
+}
+
+/// <summary>A full test could not write its temporary copy (a full or read-only temporary folder); the backup was not judged.</summary>
+public sealed class VerificationWriteFailedException(string path, Exception inner)
+    : JameyException("VerificationWriteFailed", JameyErrorKind.WriteFailed,
+        $"Could not write the temporary copy '{path}' that a full test restores into: {inner.Message}. The backup itself was not judged; " +
+        "free some space there (or point TMPDIR elsewhere) and test again.", path, inner);
