@@ -13,7 +13,7 @@ public enum RetentionRule
     WithinPolicy,
     /// <summary>The newest backup whose latest verification passed: never removed by the policy.</summary>
     NewestVerified,
-    /// <summary>The newest complete backup: the policy never leaves the repository without it.</summary>
+    /// <summary>The newest full backup (every component): the policy never leaves the repository without it.</summary>
     NewestComplete,
     /// <summary>Beyond the newest MaxBackups complete backups.</summary>
     ExceedsMaxBackups,
@@ -31,6 +31,10 @@ public enum RetentionRule
     Incomplete,
     /// <summary>Published but damaged; kept for salvage until it is older than RetentionDays.</summary>
     Damaged,
+    /// <summary>The newest backup holding some component (a partial backup newer than every full one): always kept.</summary>
+    NewestOfComponent,
+    /// <summary>Dated in the future of this machine's clock: kept, warned about, and counted towards nothing.</summary>
+    InFuture,
 }
 
 /// <summary>What retention (Remove-JameyBackup) decided for one backup, and whether it was done.</summary>

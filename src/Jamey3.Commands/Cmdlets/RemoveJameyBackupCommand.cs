@@ -38,6 +38,7 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
     [ValidateRange(1, 100000)]
     public int MaxBackups { get; set; }
 
+    /// <summary>Kept for scripts that pass it: staging leftovers of dead runs are now always removed by retention.</summary>
     [Parameter(ParameterSetName = RetentionSet)]
     public SwitchParameter IncludeIncomplete { get; set; }
 
@@ -73,7 +74,6 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
             bound.ContainsKey(nameof(MaxBackups)) ? MaxBackups : null,
             bound.ContainsKey(nameof(RetentionDays)) ? RetentionDays : null) with
         {
-            CleanIncomplete = IncludeIncomplete,
             LockTimeout = TimeSpan.FromSeconds(LockTimeoutSeconds),
         };
         RetentionPlan plan;

@@ -44,6 +44,7 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
         var components = request.Components.Count == 0 ? DataLayout.All : request.Components;
 
         var repo = new BackupRepository(request.RepositoryPath);
+        repo.EnsureOutsideData(dataPath);
         Directory.CreateDirectory(repo.Root);
         var history = new RunHistory(repo.StateDirectory);
         var started = DateTimeOffset.UtcNow;
@@ -57,6 +58,7 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
             using var writer = repo.AcquireWriter("New-JameyBackup", request.LockTimeout, ct);
             if (writer.RecoveredFrom is { } stale)
                 _observer.Warning($"Recovered the repository lock left by {stale}, which is no longer running.");
+            repo.RemoveStagingLeftovers(writer, _observer.Warning);
 
             backupId = repo.NewBackupId(started);
             staging = Path.Combine(repo.StagingDirectory, backupId);

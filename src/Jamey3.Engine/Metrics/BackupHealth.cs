@@ -26,6 +26,8 @@ public sealed record BackupHealth
     public int Retained { get; init; }
     /// <summary>Bytes of the repository's files, hard links counted once (<see cref="DiskUsage"/>).</summary>
     public long RepositorySizeBytes { get; init; }
+    /// <summary>Bytes under staging/: a backup being written, or leftovers of runs that died (the next backup or retention removes them).</summary>
+    public long StagingSizeBytes { get; init; }
 
     /// <summary>Reads the repository; throws when it is missing or cannot be read (a damaged history included).</summary>
     public static BackupHealth Read(string repositoryPath, CancellationToken ct = default)
@@ -70,6 +72,7 @@ public sealed record BackupHealth
             LastRetention = Latest(RunOperation.Retention)?.LastAttempt,
             Retained = complete.Count,
             RepositorySizeBytes = DiskUsage.Measure(repo.Root, ct),
+            StagingSizeBytes = DiskUsage.Measure([repo.StagingDirectory], ct),
         };
     }
 

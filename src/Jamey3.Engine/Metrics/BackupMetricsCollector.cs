@@ -110,6 +110,7 @@ public sealed class BackupMetricsCollector
         Set(BackupMetricNames.LastRetentionSuccess, Succeeded(h.LastRetention));
         Set(BackupMetricNames.Retained, h.Retained);
         Set(BackupMetricNames.RepositorySizeBytes, h.RepositorySizeBytes);
+        Set(BackupMetricNames.StagingSizeBytes, h.StagingSizeBytes);
     }
 
     void Set(string name, double value) => _gauges[name].Set(value);
