@@ -80,6 +80,8 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
         try { plan = new RetentionEngine().Plan(policy, Stopping); }
         catch (Exception e) when (e is not PipelineStoppedException) { ThrowEngineError(e, repository); return; }
 
+        // A wrong clock's backup is kept uncounted; say so even under -WhatIf, where nothing else runs.
+        foreach (var d in plan.Decisions.Where(d => d.Rule == RetentionRule.InFuture)) WriteWarning($"Backup {d.BackupId} is {d.Reason}.");
         foreach (var keep in plan.ToKeep) WriteVerbose($"Keep {keep.BackupId}: {keep.Reason}");
         var toRemove = plan.ToRemove.ToList();
         var approved = toRemove.Where(d => ShouldProcess($"backup {d.BackupId} (taken {d.Timestamp.ToLocalTime():yyyy-MM-dd HH:mm:ss}, {d.Status}): {d.Reason}", "Remove"))

@@ -46,7 +46,8 @@ public sealed record BackupHealth
         var complete = backups.Where(b => b.Status == BackupStatus.Complete).ToList();
 
         var success = Latest(RunOperation.Backup)?.LastSuccess;
-        if (complete.FirstOrDefault() is { } newest)
+        // A backup dated in the future (a wrong clock) would put the last success ahead of now and silence the stale alert.
+        if (complete.FirstOrDefault(BackupRepository.IsCurrent) is { } newest)
         {
             var completedAt = newest.CompletedAt ?? newest.Timestamp + (newest.Duration ?? TimeSpan.Zero);
             if (success is null || completedAt > success.FinishedAt)

@@ -192,8 +192,9 @@ public sealed class RetentionEngine(IOperationObserver? observer = null, Func<Da
                 b.Problem = "left in staging by a run that did not finish";
             }
         }
-        foreach (var b in backups.Where(b => b.InFuture))
-            _observer.Warning($"Backup {b.BackupId} is {b.Warning}.");
+        if (request.BackupIds is null) // an explicit removal (also what a confirmed policy run becomes) names what it removes
+            foreach (var b in backups.Where(b => b.InFuture))
+                _observer.Warning($"Backup {b.BackupId} is {b.Warning}.");
         var verified = VerifiedBackups(repo);
         // Only current backups (Complete, not dated in the future) can be "the newest" anything.
         var complete = backups.Where(BackupRepository.IsCurrent).ToList();
