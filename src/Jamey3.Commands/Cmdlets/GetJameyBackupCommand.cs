@@ -8,6 +8,7 @@ namespace Jamey3.Commands.Cmdlets;
 [Cmdlet(VerbsCommon.Get, "JameyBackup", DefaultParameterSetName = "List")]
 [OutputType(typeof(JameyBackup))]
 [OutputType(typeof(JameyBackupRepositorySummary))]
+[OutputType(typeof(JameyRollback), ParameterSetName = ["Rollback"])]
 public sealed class GetJameyBackupCommand : JameyCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -43,8 +44,24 @@ public sealed class GetJameyBackupCommand : JameyCmdlet
     [Parameter]
     public SwitchParameter Summary { get; set; }
 
+    /// <summary>Instead of backups, the rollback folders committed restores left in the data directory (-DataPath).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = "Rollback")]
+    public SwitchParameter Rollback { get; set; }
+
+    /// <summary>With -Rollback: the data directory. Defaults to JAMEY_DATA_DIR, or "data" under the current location.</summary>
+    [Parameter(ParameterSetName = "Rollback", ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? DataPath { get; set; }
+
     protected override void ProcessRecord()
     {
+        if (Rollback)
+        {
+            var data = ResolveDataPath(DataPath);
+            if (!Directory.Exists(data)) { WriteEngineError(new DataPathNotFoundException(data)); return; }
+            foreach (var r in Jamey3.Engine.Retention.RollbackFolders.List(data, Stopping)) WriteObject(r);
+            return;
+        }
         var repository = new BackupRepository(ResolveBackupPath(BackupPath));
         // A path that does not exist is a typo or an unmounted volume, not an empty repository.
         if (!repository.Exists)

@@ -28,6 +28,11 @@ public sealed record BackupHealth
     public long RepositorySizeBytes { get; init; }
     /// <summary>Bytes under staging/: a backup being written, or leftovers of runs that died (the next backup or retention removes them).</summary>
     public long StagingSizeBytes { get; init; }
+    /// <summary>
+    /// Bytes in the rollback folders committed restores left in the data directories these backups were taken from
+    /// (each a full copy of the data a restore replaced; see Retention.RollbackFolders). 0 when there are none.
+    /// </summary>
+    public long RollbackSizeBytes { get; init; }
 
     /// <summary>Reads the repository; throws when it is missing or cannot be read (a damaged history included).</summary>
     public static BackupHealth Read(string repositoryPath, CancellationToken ct = default)
@@ -74,6 +79,8 @@ public sealed record BackupHealth
             Retained = complete.Count,
             RepositorySizeBytes = DiskUsage.Measure(repo.Root, ct),
             StagingSizeBytes = DiskUsage.Measure([repo.StagingDirectory], ct),
+            RollbackSizeBytes = complete.Select(b => b.SourcePath).OfType<string>().Distinct(StringComparer.Ordinal)
+                .Sum(source => Retention.RollbackFolders.Size(source, ct)),
         };
     }
 

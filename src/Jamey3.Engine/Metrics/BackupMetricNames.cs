@@ -27,6 +27,7 @@ public static class BackupMetricNames
     public const string Retained = "jamey_backup_retained";
     public const string RepositorySizeBytes = "jamey_backup_repository_size_bytes";
     public const string StagingSizeBytes = "jamey_backup_staging_size_bytes";
+    public const string RollbackSizeBytes = "jamey_backup_rollback_size_bytes";
 
     const string Stale =
         " While jamey_backup_up is 0 this keeps the value last read by this exporter, and is absent when the repository has not been read yet.";
@@ -84,5 +85,9 @@ public static class BackupMetricNames
             "Bytes under the repository's staging/ folder (included in jamey_backup_repository_size_bytes): the backup being written, " +
             "or what backup runs that died left there, often an uncompressed database snapshot. The next backup and retention remove " +
             "the leftovers; a value that stays high while no backup runs means they could not." + Stale),
+        (RollbackSizeBytes,
+            "Bytes in the rollback folders that committed restores left in the data directory the backups were taken from " +
+            "(<data>/.jamey3-restore/<operation>/rollback, each a full copy of the data a restore replaced). Retention keeps only " +
+            "the latest restore's, within the age limit; Get-JameyBackup -Rollback lists them and Remove-JameyBackup removes them." + Stale),
     ];
 }
