@@ -67,8 +67,11 @@ public sealed class JameyRetentionDecision
 public sealed class JameyRollback
 {
     public string OperationId { get; set; } = "";
-    /// <summary>The backup that restore put in place.</summary>
-    public string BackupId { get; set; } = "";
+    /// <summary>
+    /// The backup that restore put in place. Not named BackupId on purpose: a piped rollback must never bind to
+    /// Remove-JameyBackup -BackupId and remove that backup.
+    /// </summary>
+    public string RestoredBackupId { get; set; } = "";
     /// <summary>When the restore committed.</summary>
     public DateTimeOffset RestoredAt { get; set; }
     /// <summary>The data directory restored into.</summary>

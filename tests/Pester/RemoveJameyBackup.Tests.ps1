@@ -120,6 +120,34 @@ Remove-JameyBackup -BackupPath '$($r.Path)' -Retention -Confirm:`$false | ForEac
             Should -Match "Keep $id.*counted towards nothing"
     }
 
+    It 'lists the rollback folders restores leave, and removes them by command (live or deserialized) and by retention' {
+        $d = New-SampleData -Path (Join-Path $root 'rb-data') -Seed 31
+        $rbRepo = Join-Path $root 'rb-repo'
+        $b = New-JameyBackup -DataPath $d -BackupPath $rbRepo
+        1..3 | ForEach-Object { Restore-JameyBackup -BackupPath $rbRepo -BackupId $b.BackupId -DataPath $d -Component Database -Confirm:$false | Out-Null }
+        $rb = @(Get-JameyBackup -Rollback -DataPath $d)
+        $rb.Count | Should -Be 3
+        $rb | ForEach-Object { $_ | Should -BeOfType Jamey3.JameyRollback; $_.Path | Should -Exist; $_.Size | Should -BeGreaterThan 0 }
+        $prom = Join-Path $root 'rb.prom'
+        Export-JameyMetrics -BackupPath $rbRepo -Path $prom | Out-Null
+        $sum = ($rb | Measure-Object Size -Sum).Sum
+        (Get-Content $prom) | Should -Contain "jamey_backup_rollback_size_bytes $sum"
+
+        $xml = Join-Path $root 'rollback.xml'
+        $rb[2] | Export-Clixml $xml
+        $removed = Import-Clixml $xml | Remove-JameyBackup -Confirm:$false
+        $removed.Rule | Should -Be Rollback
+        $removed.Path | Should -Be $rb[2].Path
+        $rb[2].Path | Should -Not -Exist
+        (Get-JameyBackup -BackupPath $rbRepo).BackupId | Should -Be $b.BackupId   # the backup it names is untouched
+
+        $removed = Remove-JameyBackup -BackupPath $rbRepo -DataPath $d -Retention -Confirm:$false
+        ($removed | Where-Object Rule -eq Rollback).Path | Should -Be $rb[1].Path
+        (Get-JameyBackup -Rollback -DataPath $d).Path | Should -Be $rb[0].Path
+        $rb[0] | Remove-JameyBackup -Confirm:$false | Out-Null
+        Get-JameyBackup -Rollback -DataPath $d | Should -BeNullOrEmpty
+    }
+
     It 'never removes while a backup is being written' {
         $r = New-AgedRepository 'busy'
         New-Item -ItemType Directory "$($r.Path)/locks" -Force | Out-Null

@@ -101,7 +101,7 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
         {
             WriteObject(new JameyRetentionDecision
             {
-                BackupId = r.BackupId, Timestamp = r.RestoredAt, Status = BackupStatus.Complete, Path = r.Path, StoredSize = r.Size,
+                BackupId = r.RestoredBackupId, Timestamp = r.RestoredAt, Status = BackupStatus.Complete, Path = r.Path, StoredSize = r.Size,
                 Action = RetentionAction.Remove, Rule = RetentionRule.Rollback, Removed = true,
                 Reason = reasons.TryGetValue(r.OperationId, out var why) ? why : $"rollback folder of restore {r.OperationId}, named for removal",
             });

@@ -49,7 +49,7 @@ public static class RollbackFolders
         if (size == 0 && !Directory.EnumerateFiles(rollback, "*", SearchOption.AllDirectories).Any()) return null;
         return new JameyRollback
         {
-            OperationId = Path.GetFileName(opDir), BackupId = journal.BackupId, RestoredAt = journal.UpdatedAt, DataPath = data,
+            OperationId = Path.GetFileName(opDir), RestoredBackupId = journal.BackupId, RestoredAt = journal.UpdatedAt, DataPath = data,
             Path = rollback, Components = journal.Components.Where(c => c.HadOld).Select(c => c.Component).ToArray(), Size = size,
         };
     }
@@ -68,11 +68,11 @@ public static class RollbackFolders
             var r = list[i];
             var age = now - r.RestoredAt;
             if (i > 0)
-                plan.Add((r, RetentionAction.Remove, $"rollback folder of an older restore (of backup {r.BackupId}, {age.TotalDays:0.#} days ago); a later restore replaced that data again"));
+                plan.Add((r, RetentionAction.Remove, $"rollback folder of an older restore (of backup {r.RestoredBackupId}, {age.TotalDays:0.#} days ago); a later restore replaced that data again"));
             else if (maxAge is { } max && age > max)
                 plan.Add((r, RetentionAction.Remove, $"rollback folder of the latest restore, {age.TotalDays:0.#} days old; the policy keeps {max.TotalDays:0.#} days"));
             else
-                plan.Add((r, RetentionAction.Keep, $"rollback folder of the latest restore (of backup {r.BackupId}): the undo of that restore"));
+                plan.Add((r, RetentionAction.Keep, $"rollback folder of the latest restore (of backup {r.RestoredBackupId}): the undo of that restore"));
         }
         return plan;
     }

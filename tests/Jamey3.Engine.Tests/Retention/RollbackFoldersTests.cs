@@ -33,7 +33,7 @@ public sealed class RollbackFoldersTests : RestoreTestBase
         Assert.Equal([JameyComponent.Database], list[0].Components);
         Assert.Equal(6, list[1].Components.Length);
         Assert.All(list, r => Assert.Equal(DiskUsage.Measure(r.Path), r.Size));
-        Assert.All(list, r => Assert.Equal(backup.BackupId, r.BackupId));
+        Assert.All(list, r => Assert.Equal(backup.BackupId, r.RestoredBackupId));
         Assert.Equal(list.Sum(r => r.Size), BackupHealth.Read(Repo).RollbackSizeBytes);
 
         // Retention keeps only the latest restore's undo, and that one only within the age limit.
