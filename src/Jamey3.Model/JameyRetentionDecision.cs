@@ -13,7 +13,7 @@ public enum RetentionRule
     WithinPolicy,
     /// <summary>The newest backup whose latest verification passed: never removed by the policy.</summary>
     NewestVerified,
-    /// <summary>The newest complete backup: the policy never leaves the repository without it.</summary>
+    /// <summary>The newest full backup (every component): the policy never leaves the repository without it.</summary>
     NewestComplete,
     /// <summary>Beyond the newest MaxBackups complete backups.</summary>
     ExceedsMaxBackups,
@@ -31,6 +31,12 @@ public enum RetentionRule
     Incomplete,
     /// <summary>Published but damaged; kept for salvage until it is older than RetentionDays.</summary>
     Damaged,
+    /// <summary>The newest backup holding some component (a partial backup newer than every full one): always kept.</summary>
+    NewestOfComponent,
+    /// <summary>Dated in the future of this machine's clock: kept, warned about, and counted towards nothing.</summary>
+    InFuture,
+    /// <summary>A rollback folder a committed restore left in the data directory (its Path); BackupId is the backup that restore put in place.</summary>
+    Rollback,
 }
 
 /// <summary>What retention (Remove-JameyBackup) decided for one backup, and whether it was done.</summary>
@@ -52,4 +58,30 @@ public sealed class JameyRetentionDecision
     public string? Error { get; set; }
 
     public override string ToString() => $"{BackupId}: {Action} ({Rule})";
+}
+
+/// <summary>
+/// A rollback folder a committed restore left in the data directory (&lt;data&gt;/.jamey3-restore/&lt;operation&gt;/rollback):
+/// a full copy of the data that restore replaced. Get-JameyBackup -Rollback lists them; Remove-JameyBackup removes them.
+/// </summary>
+public sealed class JameyRollback
+{
+    public string OperationId { get; set; } = "";
+    /// <summary>
+    /// The backup that restore put in place. Not named BackupId on purpose: a piped rollback must never bind to
+    /// Remove-JameyBackup -BackupId and remove that backup.
+    /// </summary>
+    public string RestoredBackupId { get; set; } = "";
+    /// <summary>When the restore committed.</summary>
+    public DateTimeOffset RestoredAt { get; set; }
+    /// <summary>The data directory restored into.</summary>
+    public string DataPath { get; set; } = "";
+    /// <summary>The rollback folder itself.</summary>
+    public string Path { get; set; } = "";
+    /// <summary>The components whose replaced data it holds.</summary>
+    public JameyComponent[] Components { get; set; } = [];
+    /// <summary>Bytes of the replaced data it holds.</summary>
+    public long Size { get; set; }
+
+    public override string ToString() => OperationId;
 }

@@ -88,14 +88,64 @@ Remove-JameyBackup -BackupPath '$($r.Path)' -Retention -Confirm:`$false | ForEac
         ($removed.BackupId | Sort-Object) | Should -Be (@($r.Ids[40], $r.Ids[60]) | Sort-Object)
     }
 
-    It 'cleans incomplete leftovers only when asked' {
+    It 'removes staging leftovers of dead runs, -IncludeIncomplete or not' {
         $r = New-AgedRepository 'leftovers'
         New-Item -ItemType Directory (Join-Path $r.Path 'staging/20200101-000000-000/files') -Force | Out-Null
-        Remove-JameyBackup -BackupPath $r.Path -Retention -RetentionDays 0 -Confirm:$false | Out-Null
-        (Get-JameyBackup -BackupPath $r.Path -Status Incomplete).BackupId | Should -Be '20200101-000000-000'
-        Remove-JameyBackup -BackupPath $r.Path -Retention -RetentionDays 0 -IncludeIncomplete -Confirm:$false | Select-Object -ExpandProperty BackupId |
+        Set-Content (Join-Path $r.Path 'staging/20200101-000000-000/.snapshot.db') ('x' * 100000)
+        Remove-JameyBackup -BackupPath $r.Path -Retention -RetentionDays 0 -Confirm:$false | Select-Object -ExpandProperty BackupId |
             Should -Be '20200101-000000-000'
         Get-JameyBackup -BackupPath $r.Path -Status Incomplete | Should -BeNullOrEmpty
+        New-Item -ItemType Directory (Join-Path $r.Path 'staging/20200101-000000-001/files') -Force | Out-Null
+        Remove-JameyBackup -BackupPath $r.Path -Retention -RetentionDays 0 -IncludeIncomplete -Confirm:$false | Select-Object -ExpandProperty BackupId |
+            Should -Be '20200101-000000-001'
+        @(Get-JameyBackup -BackupPath $r.Path).Count | Should -Be 6
+    }
+
+    It 'never lets a backup dated in the future make -MaxBackups 1 remove the backups around it' {
+        $r = New-AgedRepository 'future'
+        # The oldest backup was taken under a clock two days ahead: its id and manifest both say so.
+        $old = Join-Path $r.Path "backups/$($r.Ids[60])"
+        $t = [DateTimeOffset]::UtcNow.AddDays(2)
+        $id = $t.UtcDateTime.ToString('yyyyMMdd-HHmmss-fff')
+        $m = Get-Content (Join-Path $old 'manifest.json') -Raw | ConvertFrom-Json -DateKind String
+        $m.backupId = $id; $m.createdAt = $t.ToString('o'); $m.completedAt = $t.AddSeconds(1).ToString('o')
+        $m | ConvertTo-Json -Depth 10 | Set-Content (Join-Path $old 'manifest.json')
+        Rename-Item $old $id
+
+        $removed = Remove-JameyBackup -BackupPath $r.Path -Retention -MaxBackups 1 -RetentionDays 0 -Confirm:$false -WarningVariable warns 3>$null
+        ($removed.BackupId | Sort-Object) | Should -Be (@($r.Ids[5], $r.Ids[10], $r.Ids[20], $r.Ids[40]) | Sort-Object)
+        (Get-JameyBackup -BackupPath $r.Path 3>$null).BackupId | Should -Be @($id, $r.Ids[1])
+        ($warns | Out-String) | Should -BeLike "*$id*in the future of this machine's clock*"
+        (Remove-JameyBackup -BackupPath $r.Path -Retention -MaxBackups 1 -RetentionDays 0 -WhatIf -Verbose 4>&1 3>$null | Out-String) |
+            Should -Match "Keep $id.*counted towards nothing"
+    }
+
+    It 'lists the rollback folders restores leave, and removes them by command (live or deserialized) and by retention' {
+        $d = New-SampleData -Path (Join-Path $root 'rb-data') -Seed 31
+        $rbRepo = Join-Path $root 'rb-repo'
+        $b = New-JameyBackup -DataPath $d -BackupPath $rbRepo
+        1..3 | ForEach-Object { Restore-JameyBackup -BackupPath $rbRepo -BackupId $b.BackupId -DataPath $d -Component Database -Confirm:$false | Out-Null }
+        $rb = @(Get-JameyBackup -Rollback -DataPath $d)
+        $rb.Count | Should -Be 3
+        $rb | ForEach-Object { $_ | Should -BeOfType Jamey3.JameyRollback; $_.Path | Should -Exist; $_.Size | Should -BeGreaterThan 0 }
+        $prom = Join-Path $root 'rb.prom'
+        Export-JameyMetrics -BackupPath $rbRepo -Path $prom | Out-Null
+        $sum = ($rb | Measure-Object Size -Sum).Sum
+        (Get-Content $prom) | Should -Contain "jamey_backup_rollback_size_bytes $sum"
+
+        $xml = Join-Path $root 'rollback.xml'
+        $rb[2] | Export-Clixml $xml
+        $removed = Import-Clixml $xml | Remove-JameyBackup -Confirm:$false
+        $removed.Rule | Should -Be Rollback
+        $removed.Path | Should -Be $rb[2].Path
+        $rb[2].Path | Should -Not -Exist
+        (Get-JameyBackup -BackupPath $rbRepo).BackupId | Should -Be $b.BackupId   # the backup it names is untouched
+
+        $removed = Remove-JameyBackup -BackupPath $rbRepo -DataPath $d -Retention -Confirm:$false
+        ($removed | Where-Object Rule -eq Rollback).Path | Should -Be $rb[1].Path
+        (Get-JameyBackup -Rollback -DataPath $d).Path | Should -Be $rb[0].Path
+        $rb[0] | Remove-JameyBackup -Confirm:$false | Out-Null
+        Get-JameyBackup -Rollback -DataPath $d | Should -BeNullOrEmpty
     }
 
     It 'never removes while a backup is being written' {

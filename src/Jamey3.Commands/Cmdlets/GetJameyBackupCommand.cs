@@ -7,6 +7,8 @@ namespace Jamey3.Commands.Cmdlets;
 
 [Cmdlet(VerbsCommon.Get, "JameyBackup", DefaultParameterSetName = "List")]
 [OutputType(typeof(JameyBackup))]
+[OutputType(typeof(JameyBackupRepositorySummary))]
+[OutputType(typeof(JameyRollback), ParameterSetName = ["Rollback"])]
 public sealed class GetJameyBackupCommand : JameyCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -20,6 +22,11 @@ public sealed class GetJameyBackupCommand : JameyCmdlet
     [ValidateNotNullOrEmpty]
     public string? BackupPath { get; set; }
 
+    /// <summary>
+    /// The newest N usable backups: Complete ones not dated in the future. What "the newest backup" means to someone
+    /// piping it to Restore- or Test-JameyBackup after a crash, when the newest folder is an Incomplete leftover or a
+    /// Damaged backup. With -Status, the newest N of those statuses instead.
+    /// </summary>
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
     public int Newest { get; set; }
@@ -33,16 +40,44 @@ public sealed class GetJameyBackupCommand : JameyCmdlet
     [Parameter]
     public BackupStatus[]? Status { get; set; }
 
+    /// <summary>Instead of the backups, one summary of them: their sizes, the disk they really take and what sharing saves.</summary>
+    [Parameter]
+    public SwitchParameter Summary { get; set; }
+
+    /// <summary>Instead of backups, the rollback folders committed restores left in the data directory (-DataPath).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = "Rollback")]
+    public SwitchParameter Rollback { get; set; }
+
+    /// <summary>With -Rollback: the data directory. Defaults to JAMEY_DATA_DIR, or "data" under the current location.</summary>
+    [Parameter(ParameterSetName = "Rollback", ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? DataPath { get; set; }
+
     protected override void ProcessRecord()
     {
+        if (Rollback)
+        {
+            var data = ResolveDataPath(DataPath);
+            if (!Directory.Exists(data)) { WriteEngineError(new DataPathNotFoundException(data)); return; }
+            foreach (var r in Jamey3.Engine.Retention.RollbackFolders.List(data, Stopping)) WriteObject(r);
+            return;
+        }
         var repository = new BackupRepository(ResolveBackupPath(BackupPath));
+        // A path that does not exist is a typo or an unmounted volume, not an empty repository.
+        if (!repository.Exists)
+        {
+            WriteEngineError(new RepositoryNotFoundException(repository.Root));
+            return;
+        }
         var patterns = BackupId?.Select(p => WildcardPattern.Get(p, WildcardOptions.IgnoreCase)).ToList();
         var matchedPatterns = new HashSet<int>();
         int written = 0;
         var after = MyInvocation.BoundParameters.ContainsKey(nameof(After)) ? ToUtc(After) : (DateTimeOffset?)null;
         var before = MyInvocation.BoundParameters.ContainsKey(nameof(Before)) ? ToUtc(Before) : (DateTimeOffset?)null;
 
-        foreach (var backup in repository.List(Stopping))
+        bool statusGiven = Status is { Length: > 0 };
+        var listed = new List<JameyBackup>();
+        foreach (var backup in repository.List(DateTimeOffset.UtcNow, Stopping))
         {
             if (patterns is not null)
             {
@@ -57,10 +92,18 @@ public sealed class GetJameyBackupCommand : JameyCmdlet
             }
             if (after is { } a && backup.Timestamp <= a) continue;
             if (before is { } b && backup.Timestamp >= b) continue;
-            if (Status is { Length: > 0 } && !Status.Contains(backup.Status)) continue;
-            WriteObject(backup);
+            if (statusGiven && !Status!.Contains(backup.Status)) continue;
+            if (backup.Warning is not null) WriteWarning($"Backup {backup.BackupId} is {backup.Warning}.");
+            if (Newest > 0 && !statusGiven && !BackupRepository.IsCurrent(backup))
+            {
+                WriteVerbose($"-Newest skips backup {backup.BackupId}: {(backup.InFuture ? "dated in the future" : $"{backup.Status}, {backup.Problem}")}.");
+                continue;
+            }
+            if (Summary) listed.Add(backup);
+            else WriteObject(backup);
             if (Newest > 0 && ++written >= Newest) break;
         }
+        if (Summary) WriteObject(repository.Summarize(listed, Stopping));
 
         // A literal id that matched nothing is an error, as Get-Item does; a wildcard that matched nothing is not.
         if (patterns is null || (Newest > 0 && written >= Newest)) return;

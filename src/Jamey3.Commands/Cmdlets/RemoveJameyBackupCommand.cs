@@ -11,6 +11,7 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
     const string ById = "ById";
     const string ByInputObject = "InputObject";
     const string RetentionSet = "Retention";
+    const string RollbackSet = "Rollback";
 
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ByInputObject)]
     public JameyBackup[]? InputObject { get; set; }
@@ -26,6 +27,17 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
     [ValidateNotNullOrEmpty]
     public string? BackupPath { get; set; }
 
+    /// <summary>Rollback folders of committed restores to remove, by operation id (binds from piped Get-JameyBackup -Rollback objects, live or deserialized).</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = RollbackSet)]
+    [ValidateNotNullOrEmpty]
+    public string[]? OperationId { get; set; }
+
+    /// <summary>The data directory whose rollback folders are removed (-OperationId), or, with -Retention, also kept in check. Defaults to JAMEY_DATA_DIR.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = RollbackSet)]
+    [Parameter(ParameterSetName = RetentionSet)]
+    [ValidateNotNullOrEmpty]
+    public string? DataPath { get; set; }
+
     /// <summary>Apply the retention policy (BACKUP_RETENTION_DAYS, BACKUP_MAX_BACKUPS) instead of naming backups.</summary>
     [Parameter(Mandatory = true, ParameterSetName = RetentionSet)]
     public SwitchParameter Retention { get; set; }
@@ -38,6 +50,7 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
     [ValidateRange(1, 100000)]
     public int MaxBackups { get; set; }
 
+    /// <summary>Kept for scripts that pass it: staging leftovers of dead runs are now always removed by retention.</summary>
     [Parameter(ParameterSetName = RetentionSet)]
     public SwitchParameter IncludeIncomplete { get; set; }
 
@@ -61,6 +74,37 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
             case ById:
                 RemoveNamed(ResolveBackupPath(BackupPath), BackupId!);
                 break;
+            case RollbackSet:
+                var data = ResolveDataPath(DataPath);
+                RemoveRollbacks(data, OperationId!.Where(id => ShouldProcess($"rollback folder of restore {id} in '{data}'", "Remove")).ToList(), []);
+                break;
+        }
+    }
+
+    /// <summary>Removes committed restores' rollback folders; each removed one is reported as a decision with the rule Rollback.</summary>
+    void RemoveRollbacks(string data, IReadOnlyList<string> ids, Dictionary<string, string> reasons)
+    {
+        if (ids.Count == 0) return;
+        var refusals = new List<Jamey3.Engine.Errors.JameyException>();
+        List<JameyRollback> removed;
+        try
+        {
+            removed = RunEngine((observer, ct) => RollbackFolders.Remove(data, ids, TimeSpan.FromSeconds(LockTimeoutSeconds), refusals, observer.Warning, ct));
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            WriteEngineError(e, data);
+            return;
+        }
+        foreach (var refusal in refusals) WriteEngineError(refusal);
+        foreach (var r in removed)
+        {
+            WriteObject(new JameyRetentionDecision
+            {
+                BackupId = r.RestoredBackupId, Timestamp = r.RestoredAt, Status = BackupStatus.Complete, Path = r.Path, StoredSize = r.Size,
+                Action = RetentionAction.Remove, Rule = RetentionRule.Rollback, Removed = true,
+                Reason = reasons.TryGetValue(r.OperationId, out var why) ? why : $"rollback folder of restore {r.OperationId}, named for removal",
+            });
         }
     }
 
@@ -73,23 +117,39 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
             bound.ContainsKey(nameof(MaxBackups)) ? MaxBackups : null,
             bound.ContainsKey(nameof(RetentionDays)) ? RetentionDays : null) with
         {
-            CleanIncomplete = IncludeIncomplete,
             LockTimeout = TimeSpan.FromSeconds(LockTimeoutSeconds),
         };
         RetentionPlan plan;
         try { plan = new RetentionEngine().Plan(policy, Stopping); }
         catch (Exception e) when (e is not PipelineStoppedException) { ThrowEngineError(e, repository); return; }
 
+        // A wrong clock's backup is kept uncounted; say so even under -WhatIf, where nothing else runs.
+        foreach (var d in plan.Decisions.Where(d => d.Rule == RetentionRule.InFuture)) WriteWarning($"Backup {d.BackupId} is {d.Reason}.");
         foreach (var keep in plan.ToKeep) WriteVerbose($"Keep {keep.BackupId}: {keep.Reason}");
         var toRemove = plan.ToRemove.ToList();
         var approved = toRemove.Where(d => ShouldProcess($"backup {d.BackupId} (taken {d.Timestamp.ToLocalTime():yyyy-MM-dd HH:mm:ss}, {d.Status}): {d.Reason}", "Remove"))
             .Select(d => d.BackupId).ToList();
         // Nothing approved: stop (all declined, or -WhatIf). With nothing to remove, the run still cleans trash/
         // leftovers and records its outcome, so it asks too: -WhatIf must change nothing at all.
-        if (approved.Count == 0 && (toRemove.Count > 0 || !ShouldProcess($"the repository '{repository}' (nothing to remove; clean trash/ leftovers)", "Apply retention")))
-            return;
+        bool run = approved.Count > 0
+            || (toRemove.Count == 0 && ShouldProcess($"the repository '{repository}' (nothing to remove; clean trash/ leftovers)", "Apply retention"));
         // The policy is evaluated again under the writer lock; only what was approved here is removed.
-        Execute(policy, approved);
+        if (run) Execute(policy, approved);
+        ApplyRollbackRetention(policy);
+    }
+
+    /// <summary>Retention of the data directory's rollback folders: only the latest restore's undo, within the age limit, stays.</summary>
+    void ApplyRollbackRetention(RetentionRequest policy)
+    {
+        var data = ResolveDataPath(DataPath);
+        if (!Directory.Exists(data)) return; // a repository examined away from its data directory
+        List<(JameyRollback Rollback, RetentionAction Action, string Reason)> plan;
+        try { plan = RollbackFolders.Plan(data, policy.MaxAge, DateTimeOffset.UtcNow); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { WriteWarning($"Could not read the rollback folders in '{data}': {e.Message}"); return; }
+        foreach (var keep in plan.Where(p => p.Action == RetentionAction.Keep)) WriteVerbose($"Keep {keep.Rollback.Path}: {keep.Reason}");
+        var approved = plan.Where(p => p.Action == RetentionAction.Remove && ShouldProcess($"{p.Rollback.Path} ({JameyCmdlet.FormatBytes(p.Rollback.Size)}): {p.Reason}", "Remove"))
+            .ToList();
+        RemoveRollbacks(data, approved.Select(p => p.Rollback.OperationId).ToList(), approved.ToDictionary(p => p.Rollback.OperationId, p => p.Reason));
     }
 
     void RemoveNamed(string repository, IReadOnlyList<string> ids)

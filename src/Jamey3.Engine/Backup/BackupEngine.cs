@@ -55,6 +55,7 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
         var components = request.Components.Count == 0 ? DataLayout.All : request.Components;
 
         var repo = new BackupRepository(request.RepositoryPath);
+        repo.EnsureOutsideData(dataPath);
         // A backup holds everything the data holds: its folders are the owner's alone (GUIDE, docs/repository-format.md).
         Durability.CreatePrivateDirectory(repo.Root);
         var history = new RunHistory(repo.StateDirectory);
@@ -71,6 +72,7 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
             if (writer.RecoveredFrom is { } stale)
                 _observer.Warning($"Recovered the repository lock left by {stale}, which is no longer running.");
             ReconcileHistory(repo, history);
+            repo.RemoveStagingLeftovers(writer, _observer.Warning);
 
             backupId = repo.NewBackupId(started);
             staging = Path.Combine(repo.StagingDirectory, backupId);

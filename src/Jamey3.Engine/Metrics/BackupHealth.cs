@@ -26,6 +26,13 @@ public sealed record BackupHealth
     public int Retained { get; init; }
     /// <summary>Bytes of the repository's files, hard links counted once (<see cref="DiskUsage"/>).</summary>
     public long RepositorySizeBytes { get; init; }
+    /// <summary>Bytes under staging/: a backup being written, or leftovers of runs that died (the next backup or retention removes them).</summary>
+    public long StagingSizeBytes { get; init; }
+    /// <summary>
+    /// Bytes in the rollback folders committed restores left in the data directories these backups were taken from
+    /// (each a full copy of the data a restore replaced; see Retention.RollbackFolders). 0 when there are none.
+    /// </summary>
+    public long RollbackSizeBytes { get; init; }
 
     /// <summary>Reads the repository; throws when it is missing or cannot be read (a damaged history included).</summary>
     public static BackupHealth Read(string repositoryPath, CancellationToken ct = default)
@@ -44,7 +51,8 @@ public sealed record BackupHealth
         var complete = backups.Where(b => b.Status == BackupStatus.Complete).ToList();
 
         var success = Latest(RunOperation.Backup)?.LastSuccess;
-        if (complete.FirstOrDefault() is { } newest)
+        // A backup dated in the future (a wrong clock) would put the last success ahead of now and silence the stale alert.
+        if (complete.FirstOrDefault(BackupRepository.IsCurrent) is { } newest)
         {
             var completedAt = newest.CompletedAt ?? newest.Timestamp + (newest.Duration ?? TimeSpan.Zero);
             if (success is null || completedAt > success.FinishedAt)
@@ -70,6 +78,9 @@ public sealed record BackupHealth
             LastRetention = Latest(RunOperation.Retention)?.LastAttempt,
             Retained = complete.Count,
             RepositorySizeBytes = DiskUsage.Measure(repo.Root, ct),
+            StagingSizeBytes = DiskUsage.Measure([repo.StagingDirectory], ct),
+            RollbackSizeBytes = complete.Select(b => b.SourcePath).OfType<string>().Distinct(StringComparer.Ordinal)
+                .Sum(source => Retention.RollbackFolders.Size(source, ct)),
         };
     }
 

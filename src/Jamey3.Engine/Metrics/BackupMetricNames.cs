@@ -26,6 +26,8 @@ public static class BackupMetricNames
     public const string LastRetentionSuccess = "jamey_backup_last_retention_success";
     public const string Retained = "jamey_backup_retained";
     public const string RepositorySizeBytes = "jamey_backup_repository_size_bytes";
+    public const string StagingSizeBytes = "jamey_backup_staging_size_bytes";
+    public const string RollbackSizeBytes = "jamey_backup_rollback_size_bytes";
 
     const string Stale =
         " While jamey_backup_up is 0 this keeps the value last read by this exporter, and is absent when the repository has not been read yet.";
@@ -79,5 +81,13 @@ public static class BackupMetricNames
             "Bytes the repository's files take: the sum of the sizes of all regular files under the repository folder (backups, " +
             "staging, trash, state), each file counted once however many hard links share it (unchanged index files are " +
             "hard-linked between backups). Symbolic links are not followed. Apparent sizes, not allocated blocks." + Stale),
+        (StagingSizeBytes,
+            "Bytes under the repository's staging/ folder (included in jamey_backup_repository_size_bytes): the backup being written, " +
+            "or what backup runs that died left there, often an uncompressed database snapshot. The next backup and retention remove " +
+            "the leftovers; a value that stays high while no backup runs means they could not." + Stale),
+        (RollbackSizeBytes,
+            "Bytes in the rollback folders that committed restores left in the data directory the backups were taken from " +
+            "(<data>/.jamey3-restore/<operation>/rollback, each a full copy of the data a restore replaced). Retention keeps only " +
+            "the latest restore's, within the age limit; Get-JameyBackup -Rollback lists them and Remove-JameyBackup removes them." + Stale),
     ];
 }

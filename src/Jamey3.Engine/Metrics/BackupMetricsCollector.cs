@@ -110,6 +110,8 @@ public sealed class BackupMetricsCollector
         Set(BackupMetricNames.LastRetentionSuccess, Succeeded(h.LastRetention));
         Set(BackupMetricNames.Retained, h.Retained);
         Set(BackupMetricNames.RepositorySizeBytes, h.RepositorySizeBytes);
+        Set(BackupMetricNames.StagingSizeBytes, h.StagingSizeBytes);
+        Set(BackupMetricNames.RollbackSizeBytes, h.RollbackSizeBytes);
     }
 
     void Set(string name, double value) => _gauges[name].Set(value);

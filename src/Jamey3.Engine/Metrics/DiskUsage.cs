@@ -28,7 +28,24 @@ public static partial class DiskUsage
     public static long Measure(string root, CancellationToken ct = default)
     {
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"The folder '{root}' does not exist.");
+        return Measure(root, new HashSet<(ulong Device, ulong File)>(), ct);
+    }
+
+    /// <summary>The bytes of the regular files under all of <paramref name="roots"/> together, a file linked from several counted once. Missing roots count 0.</summary>
+    public static long Measure(IEnumerable<string> roots, CancellationToken ct = default)
+    {
         var seen = new HashSet<(ulong Device, ulong File)>();
+        long total = 0;
+        foreach (var root in roots)
+        {
+            try { total += Measure(root, seen, ct); }
+            catch (DirectoryNotFoundException) { } // removed meanwhile
+        }
+        return total;
+    }
+
+    static long Measure(string root, HashSet<(ulong Device, ulong File)> seen, CancellationToken ct)
+    {
         long total = 0;
         var top = new DirectoryInfo(root);
         var pending = new Stack<DirectoryInfo>();
@@ -69,6 +86,54 @@ public static partial class DiskUsage
         if (OperatingSystem.IsLinux() && Environment.Is64BitProcess) return IdentifyLinux(path);
         if (OperatingSystem.IsWindows()) return IdentifyWindows(path);
         return (0, 0);
+    }
+
+    /// <summary>
+    /// A regular file's length and hard-link count, read with one lstat (Linux, 64-bit) or one attribute-only open
+    /// (Windows): the listing reads each stored file once anyway, so knowing which are shared costs nothing more.
+    /// Null when the path is missing; Links is 0 where the platform gives no count (then sharing is unknown);
+    /// IsFile false for a link, folder or other non-regular entry.
+    /// </summary>
+    public static (long Length, long Links, bool IsFile)? FileLinks(string path)
+    {
+        if (OperatingSystem.IsLinux() && Environment.Is64BitProcess) return FileLinksLinux(path);
+        if (OperatingSystem.IsWindows())
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists) return null;
+            if (info.Attributes.HasFlag(FileAttributes.ReparsePoint)) return (info.Length, 0, false);
+            using var handle = CreateFileW(path, FileReadAttributes, FileShareAll, IntPtr.Zero, OpenExisting, FileFlagOpenReparsePoint, IntPtr.Zero);
+            return !handle.IsInvalid && GetFileInformationByHandle(handle, out var h) ? (info.Length, h.NumberOfLinks, true) : (info.Length, 0, true);
+        }
+        var fi = new FileInfo(path);
+        return fi.Exists ? (fi.Length, 0, !fi.Attributes.HasFlag(FileAttributes.ReparsePoint)) : null;
+    }
+
+    static unsafe (long, long, bool)? FileLinksLinux(string path)
+    {
+        byte* buffer = stackalloc byte[512];
+        int version = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 1 : 0;
+        int rc;
+        if (!_useLegacyLstat)
+        {
+            try { rc = LStat(path, buffer); }
+            catch (EntryPointNotFoundException) { _useLegacyLstat = true; rc = LegacyLStat(version, path, buffer); }
+        }
+        else rc = LegacyLStat(version, path, buffer);
+        if (rc != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno is ENOENT or ENOTDIR) return null;
+            throw new IOException($"Could not read '{path}' (lstat failed: {Marshal.GetPInvokeErrorMessage(errno)}).", errno);
+        }
+        // x86-64: st_nlink is a 64-bit field at 16, st_mode 32 bits at 24; the generic layout (arm64, riscv64...):
+        // st_mode at 16, st_nlink 32 bits at 20. st_size is at 48 in both.
+        bool x64 = RuntimeInformation.ProcessArchitecture == Architecture.X64;
+        long links = x64 ? (long)*(ulong*)(buffer + 16) : *(uint*)(buffer + 20);
+        uint mode = x64 ? *(uint*)(buffer + 24) : *(uint*)(buffer + 16);
+        long size = *(long*)(buffer + 48);
+        const uint S_IFMT = 0xF000, S_IFREG = 0x8000;
+        return (size, links, (mode & S_IFMT) == S_IFREG);
     }
 
     const int ENOENT = 2;

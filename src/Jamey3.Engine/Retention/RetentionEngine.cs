@@ -12,12 +12,19 @@ public sealed record RetentionRequest(string RepositoryPath)
 {
     /// <summary>Explicit removal of exactly these backups (staging leftovers included). Null: apply the policy.</summary>
     public IReadOnlyList<string>? BackupIds { get; init; }
-    /// <summary>Policy: keep at most this many complete backups, newest first. Null: no count limit.</summary>
+    /// <summary>
+    /// Policy: keep, for each component, at most this many complete backups that contain it, newest first (for a
+    /// repository of full backups: this many backups). Null: no count limit.
+    /// </summary>
     public int? MaxBackups { get; init; }
     /// <summary>Policy: remove backups older than this. Null: no age limit.</summary>
     public TimeSpan? MaxAge { get; init; }
-    /// <summary>Also remove staging folders left by backup runs that did not finish. (trash/ leftovers are always removed.)</summary>
-    public bool CleanIncomplete { get; init; }
+    /// <summary>
+    /// Remove staging folders left by backup runs that died (on by default: a killed run leaves an uncompressed database
+    /// snapshot there that nothing else removes). A run holds the writer lock, so no live backup's staging is touched.
+    /// trash/ leftovers are always removed.
+    /// </summary>
+    public bool CleanIncomplete { get; init; } = true;
     /// <summary>Explicit removal only: allow removing the protected backup (see <see cref="RetentionEngine"/>).</summary>
     public bool Force { get; init; }
     /// <summary>How long to wait for a running backup (the repository's writer lock).</summary>
@@ -59,7 +66,7 @@ public sealed class RetentionPlan
     public IEnumerable<JameyRetentionDecision> ToKeep => Decisions.Where(d => d.Action == RetentionAction.Keep);
     /// <summary>The newest backup whose latest verification passed, if any.</summary>
     public string? NewestVerifiedId { get; }
-    /// <summary>The newest complete backup, if any.</summary>
+    /// <summary>The newest complete backup of every component (a full backup), or, when there is none, the newest complete backup.</summary>
     public string? NewestCompleteId { get; }
     /// <summary>Folders under trash/ (removals that did not finish); a run always deletes them.</summary>
     public IReadOnlyList<string> TrashLeftovers { get; }
@@ -88,13 +95,17 @@ public sealed class RemoveBackupFailedException(string backupId, string path, Ex
 /// once), the folder is flushed, and only then is the trash copy deleted; trash/ leftovers are deleted on every run.
 /// Unchanged Lucene files are shared between backups by hard links; deleting one backup's link never affects another's.
 /// <para>
-/// Policy, newest first: a complete backup is kept when it is among the newest <see cref="RetentionRequest.MaxBackups"/>
-/// complete ones and not older than <see cref="RetentionRequest.MaxAge"/>; otherwise removed. Two are always kept,
-/// in addition to that count: the newest backup whose latest verification (Test-JameyBackup, from the run history)
-/// passed, and the newest complete backup, so that neither an age limit nor a run of unverified backups can leave
-/// the repository without a good one. Damaged backups are kept (for salvage) until they exceed the age limit and
-/// do not count towards MaxBackups. Staging leftovers are removed only with CleanIncomplete; a backup being written is
-/// never touched: a run holds the repository's writer lock, so no backup can be running while it removes.
+/// Policy, newest first by the time each manifest records: a complete backup is kept when, for at least one of the
+/// components it holds, it is among the newest <see cref="RetentionRequest.MaxBackups"/> complete backups holding that
+/// component, and it is not older than <see cref="RetentionRequest.MaxAge"/>; otherwise removed. So a backup of one
+/// component counts only towards that component, never as a full backup. Always kept, in addition to that count: the
+/// newest backup whose latest verification (Test-JameyBackup, from the run history) passed, the newest full backup
+/// (every component), and for each component the newest backup holding it, so that neither an age limit, nor a run
+/// of unverified or partial backups, can leave the repository without a good copy of any component. Damaged backups
+/// are kept (for salvage) until they exceed the age limit and count towards nothing. A backup dated in the future
+/// (a clock that was wrong) is kept, counts towards nothing and is warned about: it can never push the backups
+/// around it out. Staging leftovers of dead runs are removed (unless CleanIncomplete is off); a backup being written
+/// is never touched: a run holds the repository's writer lock, so no backup can be running while it removes.
 /// </para>
 /// <para>
 /// Explicit removal removes exactly the named backups, except the protected one: the newest verified backup, or,
@@ -171,7 +182,7 @@ public sealed class RetentionEngine(IOperationObserver? observer = null, Func<Da
         if (request.MaxBackups is < 1) throw new JameyException("InvalidRetentionPolicy", JameyErrorKind.InvalidArgument, "MaxBackups must be at least 1.", request.MaxBackups);
         if (request.MaxAge is { } age && age < TimeSpan.Zero) throw new JameyException("InvalidRetentionPolicy", JameyErrorKind.InvalidArgument, "The retention age cannot be negative.", age);
         var now = _now();
-        var backups = repo.List(ct).ToList();
+        var backups = repo.List(now, ct).ToList();
         if (holdingWriterLock)
         {
             // We hold the writer lock, so nothing in staging is being written: all of it was left by runs that died.
@@ -181,10 +192,14 @@ public sealed class RetentionEngine(IOperationObserver? observer = null, Func<Da
                 b.Problem = "left in staging by a run that did not finish";
             }
         }
+        if (request.BackupIds is null) // an explicit removal (also what a confirmed policy run becomes) names what it removes
+            foreach (var b in backups.Where(b => b.InFuture))
+                _observer.Warning($"Backup {b.BackupId} is {b.Warning}.");
         var verified = VerifiedBackups(repo);
-        var complete = backups.Where(b => b.Status == BackupStatus.Complete).ToList();
+        // Only current backups (Complete, not dated in the future) can be "the newest" anything.
+        var complete = backups.Where(BackupRepository.IsCurrent).ToList();
         var newestVerified = complete.FirstOrDefault(b => verified.TryGetValue(b.BackupId, out var ok) && ok)?.BackupId;
-        var newestComplete = complete.FirstOrDefault()?.BackupId;
+        var newestComplete = (complete.FirstOrDefault(IsFull) ?? complete.FirstOrDefault())?.BackupId;
         var refusals = new List<JameyException>();
         var decisions = request.BackupIds is { } ids
             ? Explicit(repo, backups, ids, newestVerified, newestComplete, request.Force, refusals)
@@ -193,10 +208,14 @@ public sealed class RetentionEngine(IOperationObserver? observer = null, Func<Da
         return new RetentionPlan(now, decisions, newestVerified, newestComplete, trash, refusals);
     }
 
+    /// <summary>A backup of every component: what restores the whole data directory.</summary>
+    static bool IsFull(JameyBackup b) => Data.DataLayout.All.All(c => b.Components.Any(x => x.Component == c));
+
     static List<JameyRetentionDecision> Policy(List<JameyBackup> backups, RetentionRequest r, DateTimeOffset now, string? newestVerified, string? newestComplete)
     {
         var decisions = new List<JameyRetentionDecision>();
-        int rank = 0;
+        // Per component: how many current backups holding it were met so far, newest first.
+        var ranks = new Dictionary<JameyComponent, int>();
         foreach (var b in backups)
         {
             var age = now - b.Timestamp;
@@ -204,18 +223,39 @@ public sealed class RetentionEngine(IOperationObserver? observer = null, Func<Da
             string ageText = $"{age.TotalDays:0.#} days old";
             switch (b.Status)
             {
+                case BackupStatus.Complete when b.InFuture:
+                    decisions.Add(Decide(b, RetentionAction.Keep, RetentionRule.InFuture,
+                        $"dated {b.Timestamp.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC, in the future of this machine's clock; kept, and counted towards nothing until the clock passes it"));
+                    break;
                 case BackupStatus.Complete:
-                    rank++;
+                    // Its best rank over the components it holds: a database-only backup ranks among database backups only.
+                    JameyComponent? bestComponent = null;
+                    int rank = int.MaxValue;
+                    bool newestOfComponent = false;
+                    foreach (var c in b.Components.Select(x => x.Component).Distinct())
+                    {
+                        int n = ranks[c] = ranks.GetValueOrDefault(c) + 1;
+                        if (n == 1) newestOfComponent = true;
+                        if (n < rank) (rank, bestComponent) = (n, c);
+                    }
+                    bool full = IsFull(b);
+                    string which = full ? $"complete backup number {rank}" : $"backup number {rank} of {bestComponent} (a backup of {Parts(b)} only)";
                     if (b.BackupId == newestVerified)
                         decisions.Add(Decide(b, RetentionAction.Keep, RetentionRule.NewestVerified, "the newest backup that passed verification is always kept"));
                     else if (b.BackupId == newestComplete)
-                        decisions.Add(Decide(b, RetentionAction.Keep, RetentionRule.NewestComplete, "the newest complete backup is always kept"));
+                        decisions.Add(Decide(b, RetentionAction.Keep, RetentionRule.NewestComplete, full
+                            ? "the newest full backup is always kept"
+                            : "the newest complete backup is always kept (there is no backup of every component)"));
+                    else if (newestOfComponent)
+                        decisions.Add(Decide(b, RetentionAction.Keep, RetentionRule.NewestOfComponent,
+                            $"the newest backup of {string.Join(", ", NewestOf(b, ranks))} is always kept"));
                     else if (r.MaxBackups is { } m && rank > m)
-                        decisions.Add(Decide(b, RetentionAction.Remove, RetentionRule.ExceedsMaxBackups, $"complete backup number {rank}, newest first; the policy keeps {m}"));
+                        decisions.Add(Decide(b, RetentionAction.Remove, RetentionRule.ExceedsMaxBackups,
+                            full ? $"{which}, newest first; the policy keeps {m}" : $"{which}, newest first; the policy keeps {m} of each component"));
                     else if (tooOld)
                         decisions.Add(Decide(b, RetentionAction.Remove, RetentionRule.ExceedsMaxAge, $"{ageText}; the policy keeps {r.MaxAge!.Value.TotalDays:0.#} days"));
                     else
-                        decisions.Add(Decide(b, RetentionAction.Keep, RetentionRule.WithinPolicy, $"complete backup number {rank}, {ageText}"));
+                        decisions.Add(Decide(b, RetentionAction.Keep, RetentionRule.WithinPolicy, $"{which}, {ageText}"));
                     break;
                 case BackupStatus.Damaged:
                     decisions.Add(tooOld
@@ -234,6 +274,12 @@ public sealed class RetentionEngine(IOperationObserver? observer = null, Func<Da
         }
         return decisions;
     }
+
+    static string Parts(JameyBackup b) => string.Join(", ", b.Components.Select(c => c.Component));
+
+    /// <summary>The components of which <paramref name="b"/> is the newest backup (their rank is 1 right after it was counted).</summary>
+    static IEnumerable<JameyComponent> NewestOf(JameyBackup b, Dictionary<JameyComponent, int> ranks) =>
+        b.Components.Select(c => c.Component).Distinct().Where(c => ranks[c] == 1);
 
     static List<JameyRetentionDecision> Explicit(BackupRepository repo, List<JameyBackup> backups, IReadOnlyList<string> ids,
         string? newestVerified, string? newestComplete, bool force, List<JameyException> refusals)

@@ -1,14 +1,19 @@
 @{
     Synopsis    = 'Lists the backups in a Jamey3 repository, newest first.'
     Description = @'
-Get-JameyBackup reads a backup repository and writes one object per backup, newest first, as it reads them, so `Get-JameyBackup | Select-Object -First 1` reads one manifest and stops.
+Get-JameyBackup reads a backup repository and writes one object per backup, newest first by the time each manifest records (not by folder name), as it reads them, so `Get-JameyBackup | Select-Object -First 1` reads one full manifest and stops. A repository folder that does not exist is an error (RepositoryNotFound), not an empty list.
+
+The table shows, per backup, its full Size and what it alone adds (Stored: its stored files that no other backup shares by hard link, the UniqueSize property); -Summary shows what sharing saves over the whole repository. A backup whose id is not the time its manifest records is Damaged; one dated in the future (taken while the clock was wrong) is flagged InFuture, with a warning, and is never counted as the newest.
 
 Each backup carries a Status: Complete (manifest readable, every file present at its recorded size), Damaged (manifest missing or invalid, or a file missing or of the wrong size; Problem says which), Incomplete (left in staging by a run that did not finish) or InProgress (being written now). A damaged backup never breaks the listing. Listing does not hash files; use Test-JameyBackup for that.
 '@
     Parameters  = @{
         BackupId   = 'Only the backups with these ids. Wildcards are allowed (20261128-*). A literal id that matches nothing is an error with the id BackupNotFound. Tab completion offers the ids in the repository.'
         BackupPath = 'The backup repository. Defaults to BACKUP_DIR, or "data/backups" under the current location. Binds from the RepositoryPath property of piped objects.'
-        Newest     = 'At most this many backups (after the other filters), newest first.'
+        Newest     = 'At most this many usable backups, newest first (after the other filters): only Complete backups not dated in the future count, so after a crash `Get-JameyBackup -Newest 1 | Restore-JameyBackup` skips an Incomplete leftover or a Damaged backup. With -Status, the newest of those statuses instead.'
+        Rollback   = 'Instead of backups, list the rollback folders that finished restores left in the data directory (<data>/.jamey3-restore/<operation>/rollback), each a full copy of the data a restore replaced, with its size. Pipe them to Remove-JameyBackup to remove them.'
+        DataPath   = 'With -Rollback: the Jamey data directory. Defaults to JAMEY_DATA_DIR, or "data" under the current location.'
+        Summary    = 'Instead of the backups, one summary of those listed: how many, their data, their stored size counted in full, the disk they really take, what sharing unchanged files by hard links saves, and the size of staging leftovers.'
         After      = 'Only backups taken after this time. A time without a zone is local time.'
         Before     = 'Only backups taken before this time. A time without a zone is local time.'
         Status     = 'Only backups with one of these statuses: Complete, Damaged, Incomplete, InProgress.'
@@ -17,6 +22,8 @@ Each backup carries a Status: Complete (manifest readable, every file present at
         @{ Title = 'List every backup'; Code = 'Get-JameyBackup -BackupPath /backups/jamey'; Remarks = 'Newest first, with status, size and stored size.' }
         @{ Title = 'The newest backup'; Code = 'Get-JameyBackup -Newest 1'; Remarks = 'Reads only as much of the repository as it needs.' }
         @{ Title = 'Backups of the last week'; Code = 'Get-JameyBackup -After (Get-Date).AddDays(-7)'; Remarks = '' }
+        @{ Title = 'Rollback folders left by restores'; Code = 'Get-JameyBackup -Rollback -DataPath /srv/jamey/data | Remove-JameyBackup -WhatIf'; Remarks = 'Each holds a full copy of the data a restore replaced; retention keeps only the latest restore''s.' }
+        @{ Title = 'What sharing saves'; Code = 'Get-JameyBackup -Summary'; Remarks = 'SharingSaves is the stored size of every backup counted in full, minus what their stored files really take.' }
         @{ Title = 'Damaged or unfinished backups'; Code = 'Get-JameyBackup -Status Damaged, Incomplete | Format-List BackupId, Status, Problem'; Remarks = 'Shows why each one is not good.' }
         @{ Title = 'Verify every backup and keep the failures'; Code = 'Get-JameyBackup | Test-JameyBackup | Where-Object Passed -eq $false'; Remarks = 'Each result names the failing component and file.' }
     )

@@ -1,9 +1,9 @@
 @{
     Synopsis    = 'Removes backups by name, or applies the retention policy.'
     Description = @'
-Remove-JameyBackup removes the backups piped to it or named by -BackupId, or, with -Retention, every backup the retention policy no longer keeps: more than BACKUP_MAX_BACKUPS complete backups (newest kept), or older than BACKUP_RETENTION_DAYS. -MaxBackups and -RetentionDays override the environment.
+Remove-JameyBackup removes the backups piped to it or named by -BackupId, or, with -Retention, every backup the retention policy no longer keeps: beyond the BACKUP_MAX_BACKUPS newest complete backups of each component it holds (a backup of one component counts only towards that component), or older than BACKUP_RETENTION_DAYS. Backups are ranked by the time their manifests record. -MaxBackups and -RetentionDays override the environment.
 
-Retention never removes the newest backup that passed verification (or, when none was ever verified, the newest complete one), so a repository is never left without a good backup; naming that backup explicitly needs -Force. A backup being written is never touched: removal takes the repository's writer lock. Damaged backups are kept for salvage until they pass the age limit. -IncludeIncomplete also removes staging folders left by backup runs that died.
+Retention never removes the newest backup that passed verification (or, when none was ever verified, the newest complete one), so a repository is never left without a good backup; naming that backup explicitly needs -Force. A backup being written is never touched: removal takes the repository's writer lock. The newest full backup and the newest backup of each component are always kept too. Damaged backups are kept for salvage until they pass the age limit. A backup dated in the future (taken while the clock was wrong) is kept, warned about and counted towards nothing, so it never pushes the backups around it out. Staging folders left by backup runs that died are removed. In the data directory (-DataPath, default JAMEY_DATA_DIR), retention also removes the rollback folders of finished restores except the latest restore's, and that one too once it is older than the age limit.
 
 A backup is removed by renaming its folder into the repository's trash/ folder first, which takes it out of every listing at once, and then deleting it; a removal interrupted half-way never leaves a backup that lists as good but misses files, and the next run finishes the deletion. Backups that share unchanged files by hard links are unaffected by each other's removal.
 
@@ -15,8 +15,10 @@ It writes one object per removed backup (BackupId, Action, Rule, Reason). The co
         BackupPath         = 'The repository. Defaults to BACKUP_DIR. Binds from the RepositoryPath property of piped objects.'
         Retention          = 'Apply the retention policy instead of naming backups.'
         RetentionDays      = 'With -Retention: remove backups older than this many days (0 means no age limit). Defaults to BACKUP_RETENTION_DAYS (30).'
-        MaxBackups         = 'With -Retention: keep at most this many complete backups. Defaults to BACKUP_MAX_BACKUPS (10).'
-        IncludeIncomplete  = 'With -Retention: also remove staging folders left by backup runs that did not finish.'
+        OperationId        = 'Remove the rollback folders of these finished restores (the OperationId of Get-JameyBackup -Rollback objects, which bind from the pipeline, live or deserialized). A folder of a restore that did not finish is never removed: Restore-JameyBackup -Recover needs it.'
+        DataPath           = 'The data directory whose rollback folders are removed with -OperationId or, with -Retention, kept in check (only the latest restore''s is kept, within the age limit). Defaults to JAMEY_DATA_DIR, or "data" under the current location.'
+        MaxBackups         = 'With -Retention: keep at most this many complete backups of each component. Defaults to BACKUP_MAX_BACKUPS (10).'
+        IncludeIncomplete  = 'Accepted for older scripts: retention now always removes staging folders left by backup runs that did not finish.'
         Force              = 'Allow naming the protected backup (the newest verified one) for removal.'
         LockTimeoutSeconds = 'How long to wait for a running backup to release the repository. Default 10.'
     }
@@ -25,7 +27,8 @@ It writes one object per removed backup (BackupId, Action, Rule, Reason). The co
         @{ Title = 'See what retention would remove'; Code = 'Remove-JameyBackup -Retention -MaxBackups 5 -RetentionDays 14 -WhatIf -Verbose'; Remarks = 'Lists every backup that would go and why, and with -Verbose every one kept and why.' }
         @{ Title = 'Everything but the three newest, as a preview'; Code = 'Get-JameyBackup | Select-Object -Skip 3 | Remove-JameyBackup -WhatIf'; Remarks = '' }
         @{ Title = 'Remove one backup'; Code = 'Remove-JameyBackup -BackupId 20261101-020000-000'; Remarks = 'Asks for confirmation first.' }
-        @{ Title = 'Clean up after crashed runs'; Code = 'Remove-JameyBackup -Retention -IncludeIncomplete -Confirm:$false'; Remarks = '' }
+        @{ Title = 'Remove the rollback folders restores left'; Code = 'Get-JameyBackup -Rollback | Remove-JameyBackup -Confirm:$false'; Remarks = 'Each holds a full copy of the data a restore replaced.' }
+        @{ Title = 'Clean up after crashed runs'; Code = 'Remove-JameyBackup -Retention -Confirm:$false'; Remarks = 'Also removes the staging folders of backup runs that were killed.' }
     )
     Links       = @('Get-JameyBackup', 'New-JameyBackup', 'Register-JameyBackupSchedule', 'about_Jamey3')
 }

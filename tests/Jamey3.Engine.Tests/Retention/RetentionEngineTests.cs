@@ -234,7 +234,7 @@ public sealed class RetentionEngineTests : RestoreTestBase
     }
 
     [Fact]
-    public void Leftovers_TrashIsAlwaysCleaned_StagingOnlyWhenAsked()
+    public void Leftovers_TrashAndStagingOfDeadRunsAreCleaned_StagingKeptOnlyWhenAsked()
     {
         var ids = MakeBackups(1, 2);
         var staging = Path.Combine(Repo, "staging", "20300530-000000-000");
@@ -244,19 +244,74 @@ public sealed class RetentionEngineTests : RestoreTestBase
         Directory.CreateDirectory(trash);
         File.WriteAllText(Path.Combine(trash, "manifest.json"), "{}");
 
-        var plan = Engine().Plan(new RetentionRequest(Repo) { MaxBackups = 10 });
-        var leftover = plan.Decisions.Single(d => d.Status == BackupStatus.Incomplete);
+        var kept = Engine().Run(new RetentionRequest(Repo) { MaxBackups = 10, CleanIncomplete = false });
+        Assert.False(Directory.Exists(trash));
+        Assert.True(Directory.Exists(staging));
+        var leftover = kept.Decisions.Single(d => d.Status == BackupStatus.Incomplete);
         Assert.Equal(RetentionAction.Keep, leftover.Action);
         Assert.Equal(RetentionRule.Incomplete, leftover.Rule);
 
-        Engine().Run(new RetentionRequest(Repo) { MaxBackups = 10 });
-        Assert.False(Directory.Exists(trash));
-        Assert.True(Directory.Exists(staging));
-
-        var cleaned = Engine().Run(new RetentionRequest(Repo) { MaxBackups = 10, CleanIncomplete = true });
+        // By default (what Remove-JameyBackup -Retention does): a killed run's staging folder goes.
+        var plan = Engine().Plan(new RetentionRequest(Repo) { MaxBackups = 10 });
+        Assert.Equal(RetentionAction.Remove, plan.Decisions.Single(d => d.Status == BackupStatus.Incomplete).Action);
+        var cleaned = Engine().Run(new RetentionRequest(Repo) { MaxBackups = 10 });
         Assert.False(Directory.Exists(staging));
         Assert.True(cleaned.Decisions.Single(d => d.Status == BackupStatus.Incomplete).Removed);
         Assert.Equal(ids, Listed());
+    }
+
+    [Fact]
+    public void ABackupDatedInTheFuture_NeverMakesRetentionRemoveTheBackupsAroundIt()
+    {
+        var ids = MakeBackups(1, 2, 3, 4);
+        // The oldest was taken while the clock was wrong: its id and manifest both say two days from now.
+        var wrong = Recast(ids[3], Now.AddDays(2));
+        var observer = new RecordingObserver();
+
+        var plan = Engine(observer).Run(new RetentionRequest(Repo) { MaxBackups = 1 });
+
+        Assert.Equal([wrong, ids[0]], Listed());
+        Assert.Equal(ids[0], plan.NewestCompleteId);
+        var future = plan.Decisions.Single(d => d.BackupId == wrong);
+        Assert.Equal(RetentionRule.InFuture, future.Rule);
+        Assert.Equal(RetentionAction.Keep, future.Action);
+        Assert.Equal(RetentionRule.NewestComplete, plan.Decisions.Single(d => d.BackupId == ids[0]).Rule);
+        Assert.Contains(observer.Warnings, w => w.Contains(wrong) && w.Contains("ahead of this machine's clock"));
+
+        // Nor does a folder renamed into the future (its manifest keeps the real time): Damaged, counted towards nothing.
+        var renamed = Path.Combine(Repo, "backups", "29990101-000000-000");
+        Directory.Move(Path.Combine(Repo, "backups", ids[0]), renamed);
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(renamed, Manifest.FileName)))!;
+        json["backupId"] = "29990101-000000-000";
+        File.WriteAllText(Path.Combine(renamed, Manifest.FileName), json.ToJsonString());
+        var again = Engine().Plan(new RetentionRequest(Repo) { MaxBackups = 1 });
+        Assert.Equal(RetentionRule.Damaged, again.Decisions.Single(d => d.BackupId == "29990101-000000-000").Rule);
+        Assert.Empty(again.ToRemove);
+    }
+
+    [Fact]
+    public void PartialBackups_CountPerComponent_NeverAsTheNewestFullBackup()
+    {
+        Create(Data, seed: 62, records: 12);
+        var fullOld = Backup().BackupId;
+        Mutate(Data, seed: 63);
+        var full = Backup().BackupId;
+        Mutate(Data, seed: 64, only: [JameyComponent.Database]);
+        var dbOnly1 = new Jamey3.Engine.Backup.BackupEngine().Run(new Jamey3.Engine.Backup.BackupRequest(Data, Repo) { Components = [JameyComponent.Database] }).BackupId;
+        Mutate(Data, seed: 65, only: [JameyComponent.Database]);
+        var dbOnly2 = new Jamey3.Engine.Backup.BackupEngine().Run(new Jamey3.Engine.Backup.BackupRequest(Data, Repo) { Components = [JameyComponent.Database] }).BackupId;
+        string[] ids = [Recast(dbOnly2, Now.AddHours(-1)), Recast(dbOnly1, Now.AddHours(-2)), Recast(full, Now.AddDays(-1)), Recast(fullOld, Now.AddDays(-2))];
+
+        var plan = Engine().Run(new RetentionRequest(Repo) { MaxBackups = 1 });
+
+        // The newest full backup is what restores the indices: it stays, and so does the newest database backup.
+        Assert.Equal([ids[0], ids[2]], Listed());
+        Assert.Equal(ids[2], plan.NewestCompleteId);
+        Assert.Equal(RetentionRule.NewestOfComponent, plan.Decisions.Single(d => d.BackupId == ids[0]).Rule);
+        Assert.Equal(RetentionRule.NewestComplete, plan.Decisions.Single(d => d.BackupId == ids[2]).Rule);
+        var older = plan.Decisions.Single(d => d.BackupId == ids[1]);
+        Assert.Equal(RetentionRule.ExceedsMaxBackups, older.Rule);
+        Assert.Contains("of Database", older.Reason);
     }
 
     [Fact]
@@ -282,7 +337,7 @@ public sealed class RetentionEngineTests : RestoreTestBase
             Assert.Equal("BackupInProgress", Assert.Single(refused.Refusals).ErrorId);
         }
         Engine().Run(new RetentionRequest(Repo) { MaxBackups = 1 });
-        Assert.Equal(["20300601-115959-000", ids[0]], Listed()); // the leftover is kept without CleanIncomplete
+        Assert.Equal([ids[0]], Listed()); // once the writer is gone, its staging folder is a dead run's leftover
     }
 
     [Fact]
