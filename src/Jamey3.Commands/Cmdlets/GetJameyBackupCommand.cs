@@ -42,8 +42,11 @@ public sealed class GetJameyBackupCommand : JameyCmdlet
         var after = MyInvocation.BoundParameters.ContainsKey(nameof(After)) ? ToUtc(After) : (DateTimeOffset?)null;
         var before = MyInvocation.BoundParameters.ContainsKey(nameof(Before)) ? ToUtc(Before) : (DateTimeOffset?)null;
 
+        WriteVerbose($"Listing the backups in '{repository.Root}', newest first{DescribeFilters()}.");
+        int seen = 0;
         foreach (var backup in repository.List(Stopping))
         {
+            seen++;
             if (patterns is not null)
             {
                 bool hit = false;
@@ -59,8 +62,11 @@ public sealed class GetJameyBackupCommand : JameyCmdlet
             if (before is { } b && backup.Timestamp >= b) continue;
             if (Status is { Length: > 0 } && !Status.Contains(backup.Status)) continue;
             WriteObject(backup);
-            if (Newest > 0 && ++written >= Newest) break;
+            if (++written >= Newest && Newest > 0) break;
         }
+        WriteVerbose(Newest > 0 && written >= Newest
+            ? $"Wrote the newest {written} backup(s) that matched; read {seen}."
+            : $"Read {seen} backup(s); {written} matched.");
 
         // A literal id that matched nothing is an error, as Get-Item does; a wildcard that matched nothing is not.
         if (patterns is null || (Newest > 0 && written >= Newest)) return;
@@ -69,6 +75,17 @@ public sealed class GetJameyBackupCommand : JameyCmdlet
             if (!matchedPatterns.Contains(i) && !WildcardPattern.ContainsWildcardCharacters(BackupId![i]))
                 WriteEngineError(new BackupNotFoundException(BackupId[i], repository.Root), BackupId[i]);
         }
+    }
+
+    string DescribeFilters()
+    {
+        var parts = new List<string>();
+        if (BackupId is { Length: > 0 }) parts.Add($"ids {string.Join(", ", BackupId)}");
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(After))) parts.Add($"after {After:yyyy-MM-dd HH:mm:ss}");
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(Before))) parts.Add($"before {Before:yyyy-MM-dd HH:mm:ss}");
+        if (Status is { Length: > 0 }) parts.Add($"status {string.Join(" or ", Status)}");
+        if (Newest > 0) parts.Add($"the newest {Newest}");
+        return parts.Count == 0 ? "" : $" ({string.Join("; ", parts)})";
     }
 
     static DateTimeOffset ToUtc(DateTime t) =>
