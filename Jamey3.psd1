@@ -29,7 +29,11 @@
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags = @('Backup', 'SQLite', 'Lucene', 'Jamey', 'Prometheus', 'Linux', 'Windows', 'MacOS')
+            Tags         = @('Backup', 'SQLite', 'Lucene', 'Jamey', 'Prometheus', 'Linux', 'Windows', 'MacOS', 'PSEdition_Core')
+            ProjectUri   = 'https://github.com/jamey3/Jamey3'
+            LicenseUri   = 'https://github.com/jamey3/Jamey3/blob/main/LICENSE'
+            # The version's section of CHANGELOG.md (shipped in the module folder); build.ps1 checks they agree.
+            ReleaseNotes = '0.1.0: first release. Hot, consistent, checksummed backups of a Jamey 3.0 data directory; verification, journaled restore, retention, OS schedules and Prometheus metrics. See CHANGELOG.md in the module folder.'
         }
     }
 }

@@ -8,12 +8,14 @@
     Test    Setup + Build, then every suite: xunit (engine), Pester (a fresh pwsh against the built
             module) and the alert-rule checks. Ends with one line "N passed, N failed".
     Demo    Setup + Build, then generates sample Jamey data, backs it up, lists and verifies it.
+    Package Build, then out/package/Jamey3.<version>.nupkg: the module package Install-PSResource
+            installs from a folder repository (build/New-JameyPackage.ps1).
 .EXAMPLE
     dotnet tool restore; dotnet pwsh -NoProfile -File ./build.ps1 -Task Test
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Setup', 'Build', 'Test', 'Demo', 'Clean')]
+    [ValidateSet('Setup', 'Build', 'Test', 'Demo', 'Package', 'Clean')]
     [string[]] $Task = @('Build'),
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
@@ -41,8 +43,9 @@ function Invoke-Native {
 
 function Invoke-Setup {
     # Debian packages the tests use: promtool/amtool, a cron daemon, sqlite3, xmllint, systemd-analyze, flock.
-    $needed = @{ promtool = 'prometheus'; amtool = 'prometheus-alertmanager'; cron = 'cron'; crontab = 'cron'; sqlite3 = 'sqlite3'; xmllint = 'libxml2-utils'; 'systemd-analyze' = 'systemd'; python3 = 'python3'; flock = 'util-linux' }
-    $missing = @($needed.Keys | Where-Object { -not (Get-Command $_ -ErrorAction Ignore) } | ForEach-Object { $needed[$_] } | Sort-Object -Unique)
+    # Only missing ones are installed: with everything present, Setup runs no apt-get and needs no root.
+    $missing = @(& (Join-Path $root 'build/Get-MissingTestTool.ps1'))
+    if ($missing.Count -eq 0) { Write-Host 'Test tools: all installed.' }
     if ($missing.Count -gt 0) {
         if ($IsLinux -and (Get-Command apt-get -ErrorAction Ignore) -and ((& id -u) -eq '0')) {
             Write-Host "Installing Debian packages: $($missing -join ', ')"
@@ -86,9 +89,8 @@ function Invoke-Build {
     }
     Copy-Item (Join-Path $root 'Jamey3.psd1') $moduleDir
     Copy-Item (Join-Path $root 'src/Module/*') $moduleDir -Recurse -Exclude 'Help'
-    $version = ([xml](Get-Content (Join-Path $root 'Directory.Build.props') -Raw)).Project.PropertyGroup.Version | Where-Object { $_ } | Select-Object -First 1
-    $manifest = Import-PowerShellDataFile (Join-Path $root 'Jamey3.psd1')
-    if ($manifest.ModuleVersion -ne $version) { throw "Jamey3.psd1 ModuleVersion $($manifest.ModuleVersion) differs from Directory.Build.props Version $version" }
+    Copy-Item (Join-Path $root 'LICENSE'), (Join-Path $root 'CHANGELOG.md') $moduleDir
+    & (Join-Path $root 'build/Test-JameyVersion.ps1') -Root $root | Out-Null
 
     # The sample-data tool, for tests, the demo and benchmarks.
     Invoke-Native dotnet @('publish', (Join-Path $root 'src/Jamey3.SampleData/Jamey3.SampleData.csproj'), '-c', $Configuration, '--no-build', '-o', (Join-Path $out 'tools/sample'), '--nologo', '-v', 'quiet')
@@ -173,6 +175,11 @@ Get-JameyBackup -BackupPath '$repo' | Test-JameyBackup | Format-Table
     Invoke-Native dotnet @('pwsh', '-NoProfile', '-NonInteractive', '-Command', $script)
 }
 
+function Invoke-Package {
+    Invoke-Native dotnet @('pwsh', '-NoProfile', '-NonInteractive', '-File', (Join-Path $root 'build/New-JameyPackage.ps1'),
+        '-ModulePath', $moduleDir, '-OutputPath', (Join-Path $out 'package'))
+}
+
 foreach ($t in $Task) {
     switch ($t) {
         'Clean' { if (Test-Path $out) { Remove-Item $out -Recurse -Force } }
@@ -180,5 +187,6 @@ foreach ($t in $Task) {
         'Build' { Invoke-Build }
         'Test' { Invoke-Setup; Invoke-Build; Invoke-Tests }
         'Demo' { Invoke-Setup; Invoke-Build; Invoke-Demo }
+        'Package' { Invoke-Build; Invoke-Package }
     }
 }

@@ -14,7 +14,12 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 $module = Import-Module $ModulePath -PassThru
-$common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+# -WhatIf and -Confirm are written out like the cmdlet's own parameters (Get-Help adds only the other common ones).
+$common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters | Where-Object { $_ -notin 'WhatIf', 'Confirm' }
+$shouldProcessHelp = @{
+    WhatIf  = 'Shows what the command would do, and what it would refuse, without changing anything.'
+    Confirm = 'Asks for confirmation before each change. Use -Confirm:$false in scripts and scheduled tasks.'
+}
 $ns = @{ maml = 'http://schemas.microsoft.com/maml/2004/10'; command = 'http://schemas.microsoft.com/maml/dev/command/2004/10'; dev = 'http://schemas.microsoft.com/maml/dev/2004/10' }
 $problems = [System.Collections.Generic.List[string]]::new()
 
@@ -23,6 +28,18 @@ $outDir = Join-Path $module.ModuleBase 'en-US'
 New-Item -ItemType Directory -Force $outDir | Out-Null
 $target = Join-Path $outDir 'Jamey3.Commands.dll-Help.xml'
 $w = [System.Xml.XmlWriter]::Create($target, $settings)
+
+# A type as PowerShell users write it: CompressionAlgorithm, not Nullable`1; String[], not String[] of a generic.
+function Get-TypeName([type] $Type, [switch] $Full) {
+    if ($Type.IsArray) { return (Get-TypeName $Type.GetElementType() -Full:$Full) + '[]' }
+    $underlying = [Nullable]::GetUnderlyingType($Type)
+    if ($underlying) { return Get-TypeName $underlying -Full:$Full }
+    if ($Type.IsGenericType) {
+        $name = ($(if ($Full) { $Type.GetGenericTypeDefinition().FullName } else { $Type.Name })) -replace '`\d+$', ''
+        return "$name[$((@($Type.GetGenericArguments() | ForEach-Object { Get-TypeName $_ -Full:$Full })) -join ', ')]"
+    }
+    if ($Full) { $Type.FullName } else { $Type.Name }
+}
 
 function Write-Para([string] $text) {
     foreach ($p in ($text.Trim() -split "\r?\n\s*\r?\n")) {
@@ -41,6 +58,7 @@ foreach ($cmd in Get-Command -Module $module.Name -CommandType Cmdlet | Sort-Obj
     }
     $params = $cmd.Parameters.Values | Where-Object Name -notin $common
     foreach ($p in $params) {
+        if ($shouldProcessHelp.ContainsKey($p.Name)) { continue }
         if (-not $src.Parameters -or -not $src.Parameters.ContainsKey($p.Name)) { $problems.Add("$($cmd.Name): parameter -$($p.Name) has no description") }
     }
     foreach ($name in $src.Parameters.Keys) {
@@ -69,7 +87,7 @@ foreach ($cmd in Get-Command -Module $module.Name -CommandType Cmdlet | Sort-Obj
             $w.WriteElementString('name', $ns.maml, $sp.Name)
             if ($sp.ParameterType -ne [System.Management.Automation.SwitchParameter]) {
                 $w.WriteStartElement('parameterValue', $ns.command); $w.WriteAttributeString('required', 'true')
-                $w.WriteString($sp.ParameterType.Name); $w.WriteEndElement()
+                $w.WriteString((Get-TypeName $sp.ParameterType)); $w.WriteEndElement()
             }
             $w.WriteEndElement()
         }
@@ -92,17 +110,45 @@ foreach ($cmd in Get-Command -Module $module.Name -CommandType Cmdlet | Sort-Obj
         $w.WriteAttributeString('position', $(if ($null -ne $position) { "$position" } else { 'named' }))
         $w.WriteAttributeString('aliases', $(if ($p.Aliases.Count) { $p.Aliases -join ', ' } else { 'none' }))
         $w.WriteElementString('name', $ns.maml, $p.Name)
-        $w.WriteStartElement('description', $ns.maml); Write-Para ($src.Parameters[$p.Name] ?? ''); $w.WriteEndElement()
-        $w.WriteStartElement('parameterValue', $ns.command); $w.WriteAttributeString('required', 'true'); $w.WriteString($p.ParameterType.Name); $w.WriteEndElement()
-        $w.WriteStartElement('type', $ns.dev); $w.WriteElementString('name', $ns.maml, $p.ParameterType.FullName); $w.WriteEndElement()
+        $w.WriteStartElement('description', $ns.maml); Write-Para ($src.Parameters[$p.Name] ?? $shouldProcessHelp[$p.Name] ?? ''); $w.WriteEndElement()
+        $w.WriteStartElement('parameterValue', $ns.command); $w.WriteAttributeString('required', 'true'); $w.WriteString((Get-TypeName $p.ParameterType)); $w.WriteEndElement()
+        $w.WriteStartElement('type', $ns.dev); $w.WriteElementString('name', $ns.maml, (Get-TypeName $p.ParameterType -Full)); $w.WriteEndElement()
         $w.WriteEndElement()
     }
     $w.WriteEndElement()
 
+    # INPUTS: what binds from the pipeline, by value or by property name, and to which parameter.
+    $w.WriteStartElement('inputTypes', $ns.command)
+    $inputs = [ordered]@{}
+    $byName = [System.Collections.Generic.List[string]]::new()
+    foreach ($p in $params | Sort-Object Name) {
+        $attrs = @($p.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] })
+        $typeName = Get-TypeName $(if ($p.ParameterType.IsArray) { $p.ParameterType.GetElementType() } else { $p.ParameterType }) -Full
+        if (@($attrs | Where-Object ValueFromPipeline).Count) { $inputs["$typeName"] = @("Objects of this type bind to -$($p.Name)") }
+        if (@($attrs | Where-Object ValueFromPipelineByPropertyName).Count) {
+            $byName.Add("a property $(@(@($p.Name) + @($p.Aliases)) -join ' or ') binds to -$($p.Name)")
+        }
+    }
+    if ($byName.Count) { $inputs['System.Management.Automation.PSObject'] = @("Any object (deserialized ones included) by property name: $($byName -join '; ')") }
+    if ($src.ContainsKey('Inputs')) { foreach ($k in $src.Inputs.Keys) { $inputs[$k] = @($src.Inputs[$k]) } }
+    if ($inputs.Count -eq 0) { $inputs['None'] = @('This command takes no pipeline input.') }
+    foreach ($k in $inputs.Keys) {
+        $w.WriteStartElement('inputType', $ns.command)
+        $w.WriteStartElement('type', $ns.dev); $w.WriteElementString('name', $ns.maml, $k); $w.WriteEndElement()
+        $w.WriteStartElement('description', $ns.maml); Write-Para (((@($inputs[$k]) -join '; ') -replace '\.?$', '.')); $w.WriteEndElement()
+        $w.WriteEndElement()
+    }
+    $w.WriteEndElement()
+
+    # OUTPUTS: the declared output types, each with what it is from the help source (Outputs = @{ TypeName = 'text' }).
     $w.WriteStartElement('returnValues', $ns.command)
     foreach ($t in $cmd.OutputType) {
+        $full = Get-TypeName $t.Type -Full
+        $text = if ($src.ContainsKey('Outputs') -and $src.Outputs.ContainsKey($t.Type.Name)) { $src.Outputs[$t.Type.Name] } else { $null }
+        if (-not $text) { $problems.Add("$($cmd.Name): help source has no Outputs entry for $($t.Type.Name)") }
         $w.WriteStartElement('returnValue', $ns.command)
-        $w.WriteStartElement('type', $ns.dev); $w.WriteElementString('name', $ns.maml, $t.Name); $w.WriteEndElement()
+        $w.WriteStartElement('type', $ns.dev); $w.WriteElementString('name', $ns.maml, $full); $w.WriteEndElement()
+        $w.WriteStartElement('description', $ns.maml); Write-Para ($text ?? ''); $w.WriteEndElement()
         $w.WriteEndElement()
     }
     $w.WriteEndElement()

@@ -125,7 +125,7 @@ Describe 'Start-JameyMetrics scraped by a real Prometheus' {
     It 'writes the same metrics for the textfile collector, atomically' {
         $file = Join-Path $root 'textfile/jamey3.prom'
         New-Item -ItemType Directory (Split-Path $file) -Force | Out-Null
-        $written = Export-JameyMetrics -BackupPath $repo -Path $file
+        $written = Export-JameyMetrics -BackupPath $repo -Path $file -PassThru
         $written.FullName | Should -Be $file
         $text = Get-Content $file -Raw
         $text | Should -Match '(?m)^jamey_backup_up 1$'

@@ -61,6 +61,47 @@ Describe '<Name>' -ForEach $cmdlets {
         }
     }
 
+    It 'shows -WhatIf and -Confirm in SYNTAX and PARAMETERS when it supports them' {
+        $meta = [System.Management.Automation.CommandMetadata]::new($command)
+        $syntaxNames = @($help.Syntax.SyntaxItem | ForEach-Object { $_.Parameter.Name })
+        $paramNames = @($help.Parameters.Parameter.Name)
+        foreach ($name in 'WhatIf', 'Confirm') {
+            if ($meta.SupportsShouldProcess) {
+                $syntaxNames | Should -Contain $name
+                $paramNames | Should -Contain $name
+                (($help.Parameters.Parameter | Where-Object Name -eq $name).Description.Text -join ' ') | Should -Not -BeNullOrEmpty
+            }
+            else { $paramNames | Should -Not -Contain $name }
+        }
+    }
+
+    It 'writes parameter types as PowerShell types' {
+        $text = $help | Out-String -Width 500
+        $text | Should -Not -Match '`\d'            # Nullable`1, List`1
+        $text | Should -Not -Match 'Nullable'
+        foreach ($p in $command.Parameters.Values | Where-Object Name -notin $common) {
+            $type = [Nullable]::GetUnderlyingType($p.ParameterType) ?? $p.ParameterType
+            $entry = $help.Parameters.Parameter | Where-Object Name -eq $p.Name
+            $entry.Type.Name | Should -Be $type.FullName -Because "-$($p.Name)"
+        }
+    }
+
+    It 'fills INPUTS and OUTPUTS' {
+        @($help.inputTypes.inputType).Count | Should -BeGreaterThan 0
+        foreach ($i in $help.inputTypes.inputType) {
+            $i.type.name | Should -Not -BeNullOrEmpty
+            ($i.description.Text -join ' ') | Should -Not -BeNullOrEmpty
+        }
+        $piped = @($command.Parameters.Values | Where-Object { $_.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and ($_.ValueFromPipeline -or $_.ValueFromPipelineByPropertyName) } })
+        if ($piped.Count) { $help.inputTypes.inputType.type.name | Should -Not -Contain 'None' }
+        $outputs = @($help.returnValues.returnValue)
+        $outputs.Count | Should -Be @($command.OutputType).Count
+        foreach ($o in $outputs) {
+            $o.type.name | Should -BeIn @($command.OutputType.Type.FullName)
+            ($o.description.Text -join ' ') | Should -Not -BeNullOrEmpty
+        }
+    }
+
     It 'uses ShouldProcess when it changes state' {
         $meta = [System.Management.Automation.CommandMetadata]::new($command)
         if ($command.Verb -in 'New', 'Remove', 'Restore', 'Register', 'Unregister', 'Start', 'Stop') { $meta.SupportsShouldProcess | Should -BeTrue }

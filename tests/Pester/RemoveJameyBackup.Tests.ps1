@@ -53,11 +53,11 @@ Describe 'Remove-JameyBackup' {
 
     It 'removes piped and named backups, listing what it removed' {
         $r = New-AgedRepository 'named'
-        $removed = Get-JameyBackup -BackupPath $r.Path | Select-Object -Skip 4 | Remove-JameyBackup -Confirm:$false
+        $removed = Get-JameyBackup -BackupPath $r.Path | Select-Object -Skip 4 | Remove-JameyBackup -Confirm:$false -PassThru
         $removed | ForEach-Object { $_ | Should -BeOfType Jamey3.JameyRetentionDecision; $_.Removed | Should -BeTrue }
         $removed.BackupId | Should -Be @($r.Ids[40], $r.Ids[60])
         (Get-JameyBackup -BackupPath $r.Path).BackupId | Should -Be @($r.Ids[1], $r.Ids[5], $r.Ids[10], $r.Ids[20])
-        Remove-JameyBackup -BackupPath $r.Path -BackupId $r.Ids[20] -Confirm:$false | Select-Object -ExpandProperty BackupId | Should -Be $r.Ids[20]
+        Remove-JameyBackup -BackupPath $r.Path -BackupId $r.Ids[20] -Confirm:$false -PassThru | Select-Object -ExpandProperty BackupId | Should -Be $r.Ids[20]
         Test-Path (Join-Path $r.Path 'trash/*') | Should -BeFalse
     }
 
@@ -65,7 +65,7 @@ Describe 'Remove-JameyBackup' {
         $r = New-AgedRepository 'env'
         (Test-JameyBackup -BackupPath $r.Path -BackupId $r.Ids[20] -Quick).Passed | Should -BeTrue   # the newest verified backup
         $out = Invoke-ChildPwsh -Environment @{ BACKUP_RETENTION_DAYS = '15'; BACKUP_MAX_BACKUPS = '3' } -Script @"
-Remove-JameyBackup -BackupPath '$($r.Path)' -Retention -Confirm:`$false | ForEach-Object { 'removed ' + `$_.BackupId }
+Remove-JameyBackup -BackupPath '$($r.Path)' -Retention -Confirm:`$false -PassThru | ForEach-Object { 'removed ' + `$_.BackupId }
 "@
         $LASTEXITCODE | Should -Be 0
         ($out | Where-Object { $_ -like 'removed *' }) | Should -Be @("removed $($r.Ids[40])", "removed $($r.Ids[60])")
@@ -76,7 +76,7 @@ Remove-JameyBackup -BackupPath '$($r.Path)' -Retention -Confirm:`$false | ForEac
         $r = New-AgedRepository 'params'
         Test-JameyBackup -BackupPath $r.Path -BackupId $r.Ids[20] -Quick | Out-Null
         $env:BACKUP_MAX_BACKUPS = '10'; $env:BACKUP_RETENTION_DAYS = '30'
-        try { $removed = Remove-JameyBackup -BackupPath $r.Path -Retention -MaxBackups 2 -RetentionDays 0 -Confirm:$false }
+        try { $removed = Remove-JameyBackup -BackupPath $r.Path -Retention -MaxBackups 2 -RetentionDays 0 -Confirm:$false -PassThru }
         finally { Remove-Item env:BACKUP_MAX_BACKUPS, env:BACKUP_RETENTION_DAYS }
         ($removed.BackupId | Sort-Object) | Should -Be (@($r.Ids[10], $r.Ids[40], $r.Ids[60]) | Sort-Object)
         (Get-JameyBackup -BackupPath $r.Path).BackupId | Should -Be @($r.Ids[1], $r.Ids[5], $r.Ids[20])
@@ -84,7 +84,7 @@ Remove-JameyBackup -BackupPath '$($r.Path)' -Retention -Confirm:`$false | ForEac
 
     It 'applies the defaults (30 days, 10 backups) when nothing is set' {
         $r = New-AgedRepository 'defaults'
-        $removed = Remove-JameyBackup -BackupPath $r.Path -Retention -Confirm:$false
+        $removed = Remove-JameyBackup -BackupPath $r.Path -Retention -Confirm:$false -PassThru
         ($removed.BackupId | Sort-Object) | Should -Be (@($r.Ids[40], $r.Ids[60]) | Sort-Object)
     }
 
@@ -92,11 +92,11 @@ Remove-JameyBackup -BackupPath '$($r.Path)' -Retention -Confirm:`$false | ForEac
         $r = New-AgedRepository 'leftovers'
         New-Item -ItemType Directory (Join-Path $r.Path 'staging/20200101-000000-000/files') -Force | Out-Null
         Set-Content (Join-Path $r.Path 'staging/20200101-000000-000/.snapshot.db') ('x' * 100000)
-        Remove-JameyBackup -BackupPath $r.Path -Retention -RetentionDays 0 -Confirm:$false | Select-Object -ExpandProperty BackupId |
+        Remove-JameyBackup -BackupPath $r.Path -Retention -RetentionDays 0 -Confirm:$false -PassThru | Select-Object -ExpandProperty BackupId |
             Should -Be '20200101-000000-000'
         Get-JameyBackup -BackupPath $r.Path -Status Incomplete | Should -BeNullOrEmpty
         New-Item -ItemType Directory (Join-Path $r.Path 'staging/20200101-000000-001/files') -Force | Out-Null
-        Remove-JameyBackup -BackupPath $r.Path -Retention -RetentionDays 0 -IncludeIncomplete -Confirm:$false | Select-Object -ExpandProperty BackupId |
+        Remove-JameyBackup -BackupPath $r.Path -Retention -RetentionDays 0 -IncludeIncomplete -Confirm:$false -PassThru | Select-Object -ExpandProperty BackupId |
             Should -Be '20200101-000000-001'
         @(Get-JameyBackup -BackupPath $r.Path).Count | Should -Be 6
     }
@@ -112,7 +112,7 @@ Remove-JameyBackup -BackupPath '$($r.Path)' -Retention -Confirm:`$false | ForEac
         $m | ConvertTo-Json -Depth 10 | Set-Content (Join-Path $old 'manifest.json')
         Rename-Item $old $id
 
-        $removed = Remove-JameyBackup -BackupPath $r.Path -Retention -MaxBackups 1 -RetentionDays 0 -Confirm:$false -WarningVariable warns 3>$null
+        $removed = Remove-JameyBackup -BackupPath $r.Path -Retention -MaxBackups 1 -RetentionDays 0 -Confirm:$false -PassThru -WarningVariable warns 3>$null
         ($removed.BackupId | Sort-Object) | Should -Be (@($r.Ids[5], $r.Ids[10], $r.Ids[20], $r.Ids[40]) | Sort-Object)
         (Get-JameyBackup -BackupPath $r.Path 3>$null).BackupId | Should -Be @($id, $r.Ids[1])
         ($warns | Out-String) | Should -BeLike "*$id*in the future of this machine's clock*"
@@ -135,13 +135,13 @@ Remove-JameyBackup -BackupPath '$($r.Path)' -Retention -Confirm:`$false | ForEac
 
         $xml = Join-Path $root 'rollback.xml'
         $rb[2] | Export-Clixml $xml
-        $removed = Import-Clixml $xml | Remove-JameyBackup -Confirm:$false
+        $removed = Import-Clixml $xml | Remove-JameyBackup -Confirm:$false -PassThru
         $removed.Rule | Should -Be Rollback
         $removed.Path | Should -Be $rb[2].Path
         $rb[2].Path | Should -Not -Exist
         (Get-JameyBackup -BackupPath $rbRepo).BackupId | Should -Be $b.BackupId   # the backup it names is untouched
 
-        $removed = Remove-JameyBackup -BackupPath $rbRepo -DataPath $d -Retention -Confirm:$false
+        $removed = Remove-JameyBackup -BackupPath $rbRepo -DataPath $d -Retention -Confirm:$false -PassThru
         ($removed | Where-Object Rule -eq Rollback).Path | Should -Be $rb[1].Path
         (Get-JameyBackup -Rollback -DataPath $d).Path | Should -Be $rb[0].Path
         $rb[0] | Remove-JameyBackup -Confirm:$false | Out-Null

@@ -51,9 +51,39 @@ Describe 'Register-JameyBackupSchedule with cron' {
         ((& crontab -l) -join "`n") | Should -Be $userCrontab
     }
 
+    It 'warns when the schedule''s pwsh lives in a package cache, and runs an installed pwsh or the one -PwshPath names' {
+        $cached = (Get-PwshCommand)[-1]   # this session's pwsh.dll, in the NuGet cache of the local dotnet tool
+        $w = $null
+        Register-JameyBackupSchedule -Name cached -EveryHours 6 -DataPath $data -BackupPath $repo -Scheduler Cron -PwshPath $cached -WhatIf -WarningVariable w -WarningAction SilentlyContinue
+        ($w -join ' ') | Should -Match 'package cache'
+        ($w -join ' ') | Should -Match ([regex]::Escape($cached))
+
+        # A pwsh that stays where it is (here a stand-in: -WhatIf never starts it): no warning, and the crontab line runs it.
+        $stable = Join-Path $root 'bin/pwsh'
+        New-Item -ItemType Directory (Split-Path $stable) -Force | Out-Null
+        Set-Content $stable "#!/bin/sh`nexit 0"
+        & chmod +x $stable
+        $out = Invoke-ChildPwsh -Script "Register-JameyBackupSchedule -Name stable -EveryHours 6 -DataPath '$data' -BackupPath '$repo' -Scheduler Cron -PwshPath '$stable' -WhatIf 3>&1" | Out-String
+        $out | Should -Match "(?m)^0 \*/6 \* \* \* .*$([regex]::Escape($stable))"
+        $out | Should -Not -Match 'package cache'
+        $out | Should -Not -Match 'pwsh\.dll'
+
+        # By default, a session running from a package cache schedules the installed pwsh it finds on PATH.
+        $path = "$(Split-Path $stable)$([IO.Path]::PathSeparator)$env:PATH"
+        $out = Invoke-ChildPwsh -Environment @{ PATH = $path } -Script "Register-JameyBackupSchedule -Name default -EveryHours 6 -DataPath '$data' -BackupPath '$repo' -Scheduler Cron -WhatIf 3>&1" | Out-String
+        $out | Should -Match "(?m)^0 \*/6 \* \* \* .*$([regex]::Escape($stable))"
+        $out | Should -Not -Match 'package cache'
+        ((& crontab -l) -join "`n") | Should -Be $userCrontab
+    }
+
     It 'runs every minute under cron: a verified backup, a log entry and the recorded outcome; a run without data fails loudly' {
-        $good = Register-JameyBackupSchedule -Name every-minute -CronExpression '* * * * *' -DataPath $data -BackupPath $repo -Verify -MetricsTextFile $textfile -Scheduler Cron
-        $bad = Register-JameyBackupSchedule -Name no-data -CronExpression '* * * * *' -DataPath (Join-Path $root 'missing') -BackupPath $badRepo -Scheduler Cron
+        # The cached pwsh of this session, named explicitly: registered, with a warning that it may go away.
+        $pwsh = (Get-PwshCommand)[-1]
+        $good = Register-JameyBackupSchedule -Name every-minute -CronExpression '* * * * *' -DataPath $data -BackupPath $repo -Verify -MetricsTextFile $textfile -Scheduler Cron -PwshPath $pwsh -WarningVariable warned -WarningAction SilentlyContinue
+        ($warned -join ' ') | Should -Match 'package cache'
+        # The failed run is recorded in an existing repository (a missing one is not created for a missing data directory).
+        New-Item -ItemType Directory $badRepo -Force | Out-Null
+        $bad = Register-JameyBackupSchedule -Name no-data -CronExpression '* * * * *' -DataPath (Join-Path $root 'missing') -BackupPath $badRepo -Scheduler Cron -PwshPath $pwsh -WarningAction SilentlyContinue
         $good | Should -BeOfType Jamey3.JameyBackupSchedule
         $good.Scheduler | Should -Be Cron
         $good.NextRuns.Count | Should -Be 5

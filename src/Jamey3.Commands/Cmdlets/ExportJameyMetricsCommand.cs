@@ -14,8 +14,13 @@ public sealed class ExportJameyMetricsCommand : JameyCmdlet
     public string? Path { get; set; }
 
     [Parameter]
+    [Alias("RepositoryPath")]
     [ValidateNotNullOrEmpty]
     public string? BackupPath { get; set; }
+
+    /// <summary>Write the metrics file's FileInfo; without it the command writes nothing, as Out-File does.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
 
     protected override void EndProcessing()
     {
@@ -33,6 +38,7 @@ public sealed class ExportJameyMetricsCommand : JameyCmdlet
             ThrowEngineError(e, target);
             return;
         }
-        WriteObject(new FileInfo(target));
+        WriteVerbose($"Wrote the metrics of '{repository}' to '{target}'.");
+        if (PassThru) WriteObject(new FileInfo(target));
     }
 }

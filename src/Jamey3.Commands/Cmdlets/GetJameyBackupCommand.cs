@@ -77,8 +77,11 @@ public sealed class GetJameyBackupCommand : JameyCmdlet
 
         bool statusGiven = Status is { Length: > 0 };
         var listed = new List<JameyBackup>();
+        WriteVerbose($"Listing the backups in '{repository.Root}', newest first{DescribeFilters()}.");
+        int seen = 0;
         foreach (var backup in repository.List(DateTimeOffset.UtcNow, Stopping))
         {
+            seen++;
             if (patterns is not null)
             {
                 bool hit = false;
@@ -101,9 +104,13 @@ public sealed class GetJameyBackupCommand : JameyCmdlet
             }
             if (Summary) listed.Add(backup);
             else WriteObject(backup);
-            if (Newest > 0 && ++written >= Newest) break;
+            written++;
+            if (Newest > 0 && written >= Newest) break;
         }
         if (Summary) WriteObject(repository.Summarize(listed, Stopping));
+        WriteVerbose(Newest > 0 && written >= Newest
+            ? $"Wrote the newest {written} backup(s) that matched; read {seen}."
+            : $"Read {seen} backup(s); {written} matched.");
 
         // A literal id that matched nothing is an error, as Get-Item does; a wildcard that matched nothing is not.
         if (patterns is null || (Newest > 0 && written >= Newest)) return;
@@ -112,6 +119,17 @@ public sealed class GetJameyBackupCommand : JameyCmdlet
             if (!matchedPatterns.Contains(i) && !WildcardPattern.ContainsWildcardCharacters(BackupId![i]))
                 WriteEngineError(new BackupNotFoundException(BackupId[i], repository.Root), BackupId[i]);
         }
+    }
+
+    string DescribeFilters()
+    {
+        var parts = new List<string>();
+        if (BackupId is { Length: > 0 }) parts.Add($"ids {string.Join(", ", BackupId)}");
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(After))) parts.Add($"after {After:yyyy-MM-dd HH:mm:ss}");
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(Before))) parts.Add($"before {Before:yyyy-MM-dd HH:mm:ss}");
+        if (Status is { Length: > 0 }) parts.Add($"status {string.Join(" or ", Status)}");
+        if (Newest > 0) parts.Add($"the newest {Newest}");
+        return parts.Count == 0 ? "" : $" ({string.Join("; ", parts)})";
     }
 
     static DateTimeOffset ToUtc(DateTime t) =>

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using Jamey3.Commands.Infrastructure;
 using Jamey3.Engine.Backup;
 using Jamey3.Engine.Data;
+using Jamey3.Engine.Errors;
 using Jamey3.Engine.Repository;
 using Jamey3.Engine.Verification;
 
@@ -16,6 +17,7 @@ public sealed class NewJameyBackupCommand : JameyCmdlet
     public string? DataPath { get; set; }
 
     [Parameter(Position = 1)]
+    [Alias("RepositoryPath")]
     [ValidateNotNullOrEmpty]
     public string? BackupPath { get; set; }
 
@@ -53,6 +55,14 @@ public sealed class NewJameyBackupCommand : JameyCmdlet
             LockTimeout = TimeSpan.FromSeconds(LockTimeoutSeconds),
             ShareUnchangedFiles = !Full,
         };
+        // A data directory that does not exist is the usual mistake of a bare New-JameyBackup run in the wrong folder
+        // (the default repository, data/backups, lies inside it): say so, and create nothing. With an existing
+        // repository the engine records the failed run there, for the metrics and alerts.
+        if (!Directory.Exists(dataPath) && !Directory.Exists(backupPath))
+        {
+            ThrowEngineError(new DataPathNotFoundException(dataPath), dataPath);
+            return;
+        }
         if (!ShouldProcess($"{string.Join(", ", components)} of '{dataPath}' into '{backupPath}'", "Back up")) return;
 
         JameyBackup backup;

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using Jamey3.Commands.Infrastructure;
+using Jamey3.Engine.Errors;
 using Jamey3.Engine.Scheduling;
 
 namespace Jamey3.Commands.Cmdlets;
@@ -43,6 +44,7 @@ public sealed class RegisterJameyBackupScheduleCommand : JameyCmdlet
     public string? DataPath { get; set; }
 
     [Parameter]
+    [Alias("RepositoryPath")]
     [ValidateNotNullOrEmpty]
     public string? BackupPath { get; set; }
 
@@ -68,6 +70,11 @@ public sealed class RegisterJameyBackupScheduleCommand : JameyCmdlet
     [ValidateNotNullOrEmpty]
     public string? LogPath { get; set; }
 
+    /// <summary>The pwsh each run starts. Default: the running pwsh, or an installed one when the running pwsh lives in a package cache.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PwshPath { get; set; }
+
     [Parameter]
     public JameyScheduler Scheduler { get; set; } = JameyScheduler.Auto;
 
@@ -79,6 +86,13 @@ public sealed class RegisterJameyBackupScheduleCommand : JameyCmdlet
         ScheduleDefinition definition;
         IScheduler scheduler;
         SchedulePreview preview;
+        string[] pwsh;
+        try { pwsh = ChoosePwsh(); }
+        catch (Exception e) when (e is not PipelineStoppedException) { ThrowEngineError(e, PwshPath); return; }
+        // Warned before the prompt, so -WhatIf shows it too.
+        if (PwshLocation.CacheHolding(pwsh[^1]) is { } cache)
+            WriteWarning($"The schedule '{Name}' would run pwsh from the package cache '{cache}' ('{pwsh[^1]}'). Clearing that cache " +
+                "or updating the tool removes it, and every scheduled run then fails. Install PowerShell, or pass -PwshPath with a pwsh that stays where it is.");
         try
         {
             var bound = MyInvocation.BoundParameters;
@@ -89,7 +103,7 @@ public sealed class RegisterJameyBackupScheduleCommand : JameyCmdlet
                 DataPath = ResolveDataPath(DataPath),
                 BackupPath = ResolveBackupPath(BackupPath),
                 ModulePath = ModuleManifestPath(),
-                PwshCommand = PwshHost.Command(),
+                PwshCommand = pwsh,
                 Verify = Verify,
                 ApplyRetention = !NoRetention,
                 // Filled in now: schedulers run with an almost empty environment, so BACKUP_* would not reach the run.
@@ -129,6 +143,29 @@ public sealed class RegisterJameyBackupScheduleCommand : JameyCmdlet
         CronSet => ScheduleTrigger.Cron(CronExpression!),
         _ => bound.ContainsKey(nameof(EveryHours)) ? ScheduleTrigger.EveryHours(EveryHours) : ScheduleTrigger.FromSettings(Settings),
     };
+
+    /// <summary>
+    /// -PwshPath when given; else the running pwsh, unless it lives in a package cache (a dotnet tool) and an installed
+    /// pwsh is on PATH: a schedule must name a pwsh that stays where it is (see <see cref="PwshLocation"/>).
+    /// </summary>
+    string[] ChoosePwsh()
+    {
+        if (PwshPath is not null)
+        {
+            var path = ResolvePath(PwshPath);
+            if (!File.Exists(path))
+                throw new JameyException("PwshNotFound", JameyErrorKind.NotFound, $"-PwshPath '{path}' does not exist; give the path of a pwsh executable (or pwsh.dll).", path);
+            return PwshLocation.Command(path, PwshHost.DotnetHost());
+        }
+        var running = PwshHost.Command();
+        if (PwshLocation.CacheHolding(running[^1]) is null) return running;
+        if (PwshLocation.FindInstalled() is { } installed)
+        {
+            WriteVerbose($"This pwsh runs from a package cache ('{running[^1]}'); the schedule runs the installed '{installed}' instead.");
+            return [installed];
+        }
+        return running;
+    }
 
     string ModuleManifestPath()
     {

@@ -63,6 +63,10 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
     [ValidateRange(0, 86400)]
     public int LockTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>Write one decision per removed backup; without it the command writes nothing, as Remove-Item does.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
     protected override void ProcessRecord()
     {
         switch (ParameterSetName)
@@ -99,6 +103,8 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
         foreach (var refusal in refusals) WriteEngineError(refusal);
         foreach (var r in removed)
         {
+            WriteVerbose($"Removed the rollback folder '{r.Path}'.");
+            if (!PassThru) continue;
             WriteObject(new JameyRetentionDecision
             {
                 BackupId = r.RestoredBackupId, Timestamp = r.RestoredAt, Status = BackupStatus.Complete, Path = r.Path, StoredSize = r.Size,
@@ -154,9 +160,19 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
 
     void RemoveNamed(string repository, IReadOnlyList<string> ids)
     {
-        var approved = ids.Where(id => ShouldProcess($"backup {id} in '{repository}'", "Remove")).ToList();
+        var request = new RetentionRequest(repository) { BackupIds = ids, Force = Force, LockTimeout = TimeSpan.FromSeconds(LockTimeoutSeconds) };
+        // Refusals (unknown id, the protected newest verified backup, a backup being written) are reported before any
+        // prompt, and under -WhatIf too: only what would really be removed is asked about. The run checks again under the lock.
+        RetentionPlan plan;
+        try { plan = new RetentionEngine().Plan(request, Stopping); }
+        catch (Exception e) when (e is not PipelineStoppedException) { WriteEngineError(e, repository); return; }
+        foreach (var refusal in plan.Refusals) WriteEngineError(refusal);
+        var approved = plan.ToRemove
+            .Where(d => ids.Contains(d.BackupId, StringComparer.Ordinal))
+            .Where(d => ShouldProcess($"backup {d.BackupId} (taken {d.Timestamp.ToLocalTime():yyyy-MM-dd HH:mm:ss}, {d.Status}) in '{repository}'", "Remove"))
+            .Select(d => d.BackupId).ToList();
         if (approved.Count == 0) return;
-        Execute(new RetentionRequest(repository) { BackupIds = approved, Force = Force, LockTimeout = TimeSpan.FromSeconds(LockTimeoutSeconds) }, approved);
+        Execute(request with { BackupIds = approved }, approved);
     }
 
     void Execute(RetentionRequest request, IReadOnlyList<string> approved)
@@ -173,7 +189,11 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
         }
         foreach (var refusal in result.Refusals) WriteEngineError(refusal);
         foreach (var failure in result.Failures) WriteEngineError(failure);
-        foreach (var d in result.Decisions.Where(d => d.Removed)) WriteObject(d);
+        foreach (var d in result.Decisions.Where(d => d.Removed))
+        {
+            WriteVerbose($"Removed backup {d.BackupId}: {d.Reason}");
+            if (PassThru) WriteObject(d);
+        }
     }
 
     /// <summary>A policy run removes only what the operator approved: the approved ids become an explicit list.</summary>

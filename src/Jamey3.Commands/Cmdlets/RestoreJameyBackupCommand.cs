@@ -6,13 +6,14 @@ using Jamey3.Engine.Restore;
 namespace Jamey3.Commands.Cmdlets;
 
 [Cmdlet(VerbsData.Restore, "JameyBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ById)]
-[OutputType(typeof(JameyRestoreResult), ParameterSetName = [ById, ByInputObject, ByPath])]
+[OutputType(typeof(JameyRestoreResult), ParameterSetName = [ById, ByInputObject, ByPath, ByLiteralPath])]
 [OutputType(typeof(JameyRestoreRecovery), ParameterSetName = [RecoverSet])]
 public sealed class RestoreJameyBackupCommand : JameyCmdlet
 {
     const string ById = "ById";
     const string ByInputObject = "InputObject";
     const string ByPath = "Path";
+    const string ByLiteralPath = "LiteralPath";
     const string RecoverSet = "Recover";
 
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ByInputObject)]
@@ -29,13 +30,20 @@ public sealed class RestoreJameyBackupCommand : JameyCmdlet
     public string? BackupPath { get; set; }
 
     [Parameter(Mandatory = true, ParameterSetName = ByPath)]
-    [Alias("LiteralPath")]
+    [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
+
+    /// <summary>Taken literally; binds from PSPath, so a folder piped from Get-ChildItem restores.</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ByLiteralPath)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string? LiteralPath { get; set; }
 
     [Parameter(ParameterSetName = ById)]
     [Parameter(ParameterSetName = ByInputObject)]
     [Parameter(ParameterSetName = ByPath)]
+    [Parameter(ParameterSetName = ByLiteralPath)]
     [ValidateNotNullOrEmpty]
     public JameyComponentSelector[]? Component { get; set; }
 
@@ -46,6 +54,7 @@ public sealed class RestoreJameyBackupCommand : JameyCmdlet
     [Parameter(ParameterSetName = ById)]
     [Parameter(ParameterSetName = ByInputObject)]
     [Parameter(ParameterSetName = ByPath)]
+    [Parameter(ParameterSetName = ByLiteralPath)]
     [ValidateNotNullOrEmpty]
     public string? Destination { get; set; }
 
@@ -53,17 +62,20 @@ public sealed class RestoreJameyBackupCommand : JameyCmdlet
     [Parameter(ParameterSetName = ById)]
     [Parameter(ParameterSetName = ByInputObject)]
     [Parameter(ParameterSetName = ByPath)]
+    [Parameter(ParameterSetName = ByLiteralPath)]
     public SwitchParameter AllowDamaged { get; set; }
 
     /// <summary>Restore even while a process holds the data open for writing.</summary>
     [Parameter(ParameterSetName = ById)]
     [Parameter(ParameterSetName = ByInputObject)]
     [Parameter(ParameterSetName = ByPath)]
+    [Parameter(ParameterSetName = ByLiteralPath)]
     public SwitchParameter Force { get; set; }
 
     [Parameter(ParameterSetName = ById)]
     [Parameter(ParameterSetName = ByInputObject)]
     [Parameter(ParameterSetName = ByPath)]
+    [Parameter(ParameterSetName = ByLiteralPath)]
     public SwitchParameter DiscardRollback { get; set; }
 
     [Parameter(Mandatory = true, ParameterSetName = RecoverSet)]
@@ -84,8 +96,10 @@ public sealed class RestoreJameyBackupCommand : JameyCmdlet
                 _requested.Add((new BackupRepository(ResolveBackupPath(BackupPath)), BackupId!));
                 break;
             case ByPath:
-                var (repo, id) = BackupTarget.FromFolder(ResolvePath(Path!));
-                _requested.Add((repo, id));
+                foreach (var folder in ResolveWildcardPaths([Path!])) _requested.Add(BackupTarget.FromFolder(folder));
+                break;
+            case ByLiteralPath:
+                _requested.Add(BackupTarget.FromFolder(ResolvePath(LiteralPath!)));
                 break;
         }
     }
@@ -122,6 +136,14 @@ public sealed class RestoreJameyBackupCommand : JameyCmdlet
         try { plan = new RestoreEngine().Plan(request, Stopping); }
         catch (Exception e) when (e is not PipelineStoppedException) { ThrowEngineError(e, backupId); return; }
 
+        // Refusals come before the prompt: asking to confirm a restore that would then be refused is a question with no
+        // real answer, and -WhatIf must show the refusal the real run would meet. The engine checks again under its lock.
+        if (!Force)
+        {
+            try { DataInUse.EnsureFree(plan.Destination, plan.Items.Select(i => i.Component), probeDatabase: false); }
+            catch (Exception e) when (e is not PipelineStoppedException) { ThrowEngineError(e, backupId); return; }
+        }
+
         var replaced = string.Join(Environment.NewLine, plan.Items.Select(i => $"  {i.Component}: {i.TargetPath}{(i.ReplacesExisting ? " (replaced)" : " (created)")}"));
         var description = $"Restore backup {plan.BackupId} (taken {plan.BackupTimestamp.ToLocalTime():yyyy-MM-dd HH:mm:ss}) into '{plan.Destination}':{Environment.NewLine}{replaced}";
         if (!ShouldProcess(description, $"Replace {string.Join(", ", plan.Items.Select(i => i.Component))} in '{plan.Destination}' with backup {plan.BackupId}?", "Restore-JameyBackup"))
@@ -139,6 +161,12 @@ public sealed class RestoreJameyBackupCommand : JameyCmdlet
 
     void RecoverInterrupted(string dataPath)
     {
+        if (!RestoreEngine.HasInterruptedWork(dataPath))
+        {
+            // Nothing to finish or roll back: say so, and ask nothing.
+            WriteInformation(new HostInformationMessage { Message = $"Nothing to recover in '{dataPath}': no restore was interrupted there." }, ["PSHOST"]);
+            return;
+        }
         if (!ShouldProcess($"interrupted restores in '{dataPath}'", "Finish or roll back")) return;
         try
         {

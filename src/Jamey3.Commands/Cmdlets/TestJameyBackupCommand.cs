@@ -12,6 +12,7 @@ public sealed class TestJameyBackupCommand : JameyCmdlet
     const string ById = "ById";
     const string ByInputObject = "InputObject";
     const string ByPath = "Path";
+    const string ByLiteralPath = "LiteralPath";
 
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ByInputObject)]
     public JameyBackup[]? InputObject { get; set; }
@@ -27,9 +28,15 @@ public sealed class TestJameyBackupCommand : JameyCmdlet
     public string? BackupPath { get; set; }
 
     [Parameter(Mandatory = true, ParameterSetName = ByPath)]
-    [Alias("LiteralPath")]
+    [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[]? Path { get; set; }
+
+    /// <summary>Taken literally; binds from PSPath, so Get-ChildItem &lt;repository&gt;/backups | Test-JameyBackup works.</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ByLiteralPath)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[]? LiteralPath { get; set; }
 
     /// <summary>Only re-hash the stored files; skip restoring and opening the database and indices.</summary>
     [Parameter]
@@ -51,7 +58,14 @@ public sealed class TestJameyBackupCommand : JameyCmdlet
                 foreach (var id in BackupId!) Test(repository, id);
                 break;
             case ByPath:
-                foreach (var p in Path!)
+                foreach (var folder in ResolveWildcardPaths(Path!))
+                {
+                    var (repo, id) = BackupTarget.FromFolder(folder);
+                    Test(repo, id);
+                }
+                break;
+            case ByLiteralPath:
+                foreach (var p in LiteralPath!)
                 {
                     var (repo, id) = BackupTarget.FromFolder(ResolvePath(p));
                     Test(repo, id);
@@ -63,9 +77,14 @@ public sealed class TestJameyBackupCommand : JameyCmdlet
     void Test(BackupRepository repository, string backupId)
     {
         var mode = Quick ? VerificationMode.Quick : VerificationMode.Full;
+        WriteVerbose(Quick
+            ? $"Testing backup {backupId} in '{repository.Root}' (quick): re-hashing every stored file against its manifest."
+            : $"Testing backup {backupId} in '{repository.Root}' (full): re-hashing every stored file, then restoring it to a temporary folder for integrity_check and CheckIndex.");
         try
         {
-            WriteObject(RunEngine((observer, ct) => new BackupVerifier(observer).Verify(repository, backupId, mode, ct)));
+            var result = RunEngine((observer, ct) => new BackupVerifier(observer).Verify(repository, backupId, mode, ct));
+            WriteVerbose($"Backup {backupId} {(result.Passed ? "passed" : $"failed with {result.Problems.Length} problem(s)")}: {result.FilesChecked} file(s), {FormatBytes(result.BytesChecked)} checked in {FormatDuration(result.Duration)}.");
+            WriteObject(result);
         }
         catch (Exception e) when (e is not PipelineStoppedException)
         {

@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Management.Automation;
 using Jamey3.Engine.Configuration;
 using Jamey3.Engine.Errors;
@@ -34,7 +35,71 @@ public abstract class JameyCmdlet : PSCmdlet
     /// <summary>A path as the user means it: relative to the current PowerShell location, ~ expanded, any provider drive resolved.</summary>
     protected string ResolvePath(string path) => GetUnresolvedProviderPathFromPSPath(path);
 
-    protected string ResolveBackupPath(string? parameter) => ResolvePath(string.IsNullOrEmpty(parameter) ? Settings.BackupDirectory : parameter);
+    /// <summary>
+    /// -Path with wildcards: every file-system path each pattern matches. A pattern that matches nothing, or a literal
+    /// path that does not exist, is a non-terminating PathNotFound error naming it, as Get-Item does.
+    /// </summary>
+    protected IEnumerable<string> ResolveWildcardPaths(IEnumerable<string> patterns)
+    {
+        foreach (var pattern in patterns)
+        {
+            Collection<string> resolved;
+            ProviderInfo provider;
+            try { resolved = GetResolvedProviderPathFromPSPath(pattern, out provider); }
+            catch (ItemNotFoundException e)
+            {
+                WriteError(new ErrorRecord(e, "PathNotFound", ErrorCategory.ObjectNotFound, pattern));
+                continue;
+            }
+            if (provider.Name != "FileSystem")
+            {
+                WriteError(ErrorMapping.Create("NotAFileSystemPath", ErrorCategory.InvalidArgument,
+                    $"'{pattern}' is a {provider.Name} path; give a folder on the file system.", pattern));
+                continue;
+            }
+            if (resolved.Count == 0)
+                WriteError(ErrorMapping.Create("PathNotFound", ErrorCategory.ObjectNotFound, $"No backup folder matches '{pattern}'.", pattern));
+            foreach (var r in resolved) yield return r;
+        }
+    }
+
+    /// <summary>The repository path as the user means it, refused at once when it cannot be a repository (see <see cref="CheckRepositoryPath"/>).</summary>
+    protected string ResolveBackupPath(string? parameter)
+    {
+        var path = ResolvePath(string.IsNullOrEmpty(parameter) ? Settings.BackupDirectory : parameter);
+        if (CheckRepositoryPath(path) is { } problem) ThrowTerminatingError(ErrorMapping.ToErrorRecord(problem));
+        return path;
+    }
+
+    /// <summary>
+    /// Room kept under the system's path limit for what Jamey3 writes inside a repository: the deepest is about
+    /// staging/&lt;28-character id&gt;/files/memory/short_term/&lt;Lucene file&gt;, well under 200 characters.
+    /// </summary>
+    internal const int RepositoryPathReserve = 200;
+
+    /// <summary>The longest path the file system takes: 4096 on Linux, 1024 on macOS, 32767 (long paths) on Windows.</summary>
+    internal static int SystemPathLimit => OperatingSystem.IsWindows() ? 32767 : OperatingSystem.IsMacOS() ? 1024 : 4096;
+
+    /// <summary>
+    /// Why a path cannot be a repository, or null. Checked before anything is written, so a path that is a file, or so
+    /// long that the files inside would pass the system's limit, is reported as a bad backup path and not, half-way
+    /// through a backup, as some other failure (SQLite unable to open, "already exists").
+    /// </summary>
+    internal static JameyException? CheckRepositoryPath(string path)
+    {
+        int limit = SystemPathLimit - RepositoryPathReserve;
+        if (path.Length > limit)
+            return new JameyException("InvalidBackupPath", JameyErrorKind.InvalidArgument,
+                $"The backup path is {path.Length:N0} characters long ('{path[..60]}...'); Jamey3 needs at most {limit:N0}, so that the files it writes inside stay under the system's {SystemPathLimit:N0}-character limit. Choose a shorter path.", path);
+        var tooLong = path.Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).FirstOrDefault(n => n.Length > 255);
+        if (tooLong is not null)
+            return new JameyException("InvalidBackupPath", JameyErrorKind.InvalidArgument,
+                $"The backup path '{path}' has a folder name of {tooLong.Length} characters; file systems take at most 255. Choose a shorter path.", path);
+        if (File.Exists(path))
+            return new JameyException("InvalidBackupPath", JameyErrorKind.InvalidArgument,
+                $"The backup path '{path}' is a file, not a folder: a backup repository is a folder. Give a folder (it is created when missing), or move the file.", path);
+        return null;
+    }
 
     protected string ResolveDataPath(string? parameter) => ResolvePath(string.IsNullOrEmpty(parameter) ? Settings.DataDirectory : parameter);
 
@@ -82,6 +147,15 @@ public abstract class JameyCmdlet : PSCmdlet
     protected void WriteEngineError(Exception e, object? target = null) => WriteError(ErrorMapping.ToErrorRecord(e, target));
 
     protected void ThrowEngineError(Exception e, object? target = null) => ThrowTerminatingError(ErrorMapping.ToErrorRecord(e, target));
+
+    /// <summary>A duration for people: "350 ms", "4.2 s", "3 min 5 s", "2 h 10 min".</summary>
+    internal static string FormatDuration(TimeSpan t)
+    {
+        if (t < TimeSpan.FromSeconds(1)) return $"{Math.Max(0, t.TotalMilliseconds):0} ms";
+        if (t < TimeSpan.FromMinutes(1)) return $"{t.TotalSeconds:0.0} s";
+        if (t < TimeSpan.FromHours(1)) return $"{(int)t.TotalMinutes} min {t.Seconds} s";
+        return $"{(int)t.TotalHours} h {t.Minutes} min";
+    }
 
     internal static string FormatBytes(long bytes)
     {

@@ -35,7 +35,8 @@ public sealed record JameySettings
             Enabled = ReadBool(getVariable, EnabledVariable, defaults.Enabled),
             BackupDirectory = ReadString(getVariable, BackupDirVariable, defaults.BackupDirectory),
             MaxBackups = (int)ReadNumber(getVariable, MaxBackupsVariable, defaults.MaxBackups, 1, 100_000, integer: true),
-            IntervalHours = ReadNumber(getVariable, IntervalHoursVariable, defaults.IntervalHours, 1.0 / 60, 24 * 366, integer: false),
+            IntervalHours = ReadNumber(getVariable, IntervalHoursVariable, defaults.IntervalHours, 1.0 / 60, 24 * 366, integer: false,
+                range: "a number of hours from one minute (1/60) to 366 days (8784)"),
             RetentionDays = ReadNumber(getVariable, RetentionDaysVariable, defaults.RetentionDays, 0, 36_600, integer: false),
             Compress = ReadBool(getVariable, CompressVariable, defaults.Compress),
             DataDirectory = ReadString(getVariable, DataDirVariable, defaults.DataDirectory),
@@ -60,7 +61,8 @@ public sealed record JameySettings
         }
     }
 
-    static double ReadNumber(Func<string, string?> get, string name, double fallback, double min, double max, bool integer)
+    /// <param name="range">How to say the accepted range to a person, when its bounds are not plain numbers (1/60 hours).</param>
+    static double ReadNumber(Func<string, string?> get, string name, double fallback, double min, double max, bool integer, string? range = null)
     {
         var raw = get(name);
         if (string.IsNullOrWhiteSpace(raw)) return fallback;
@@ -68,7 +70,7 @@ public sealed record JameySettings
         if (!double.TryParse(raw.Trim(), style, CultureInfo.InvariantCulture, out var value) || double.IsNaN(value))
             throw new ConfigurationException(name, raw, integer ? "a whole number" : "a number");
         if (value < min || value > max)
-            throw new ConfigurationException(name, raw, $"between {min.ToString(CultureInfo.InvariantCulture)} and {max.ToString(CultureInfo.InvariantCulture)}");
+            throw new ConfigurationException(name, raw, range ?? $"between {min.ToString(CultureInfo.InvariantCulture)} and {max.ToString(CultureInfo.InvariantCulture)}");
         return value;
     }
 }

@@ -204,6 +204,13 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
         TimeSpan? lockTimeout = null, CancellationToken ct = default) =>
         Recover(targetDataPath, observer, null, lockTimeout, ct);
 
+    /// <summary>True when <see cref="Recover"/> has something to do: an operation folder left in the destination's work folder.</summary>
+    public static bool HasInterruptedWork(string targetDataPath)
+    {
+        var work = WorkRoot(targetDataPath);
+        return Directory.Exists(work) && (IsLink(work) || Directory.EnumerateDirectories(work).Any());
+    }
+
     internal static IReadOnlyList<RestoreRecovery> Recover(string targetDataPath, IOperationObserver? observer, Action<string>? hook,
         TimeSpan? lockTimeout, CancellationToken ct)
     {

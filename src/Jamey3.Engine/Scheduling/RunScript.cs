@@ -103,7 +103,7 @@ public static class RunScript
             var retention = new StringBuilder($"        Remove-JameyBackup -BackupPath {q(d.BackupPath)} -Retention");
             if (d.RetentionDays is { } days) retention.Append(" -RetentionDays ").Append(days.ToString("R", CultureInfo.InvariantCulture));
             if (d.MaxBackups is { } max) retention.Append(" -MaxBackups ").Append(max.ToString(CultureInfo.InvariantCulture));
-            retention.Append(" -Confirm:$false");
+            retention.Append(" -PassThru -Confirm:$false"); // -PassThru: the log names each removed backup
             L(retention.ToString());
         }
         L("    } *>&1 | ForEach-Object {");

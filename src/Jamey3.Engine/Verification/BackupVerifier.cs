@@ -155,7 +155,7 @@ public sealed class BackupVerifier(IOperationObserver? observer = null)
     }
 
     static void Add(List<JameyBackupProblem> problems, Manifest.FileEntry f, string stored, string message) =>
-        problems.Add(new JameyBackupProblem { Component = f.Component, File = stored, Message = message });
+        problems.Add(new JameyBackupProblem { Component = f.Component, File = stored, Message = message }); // File names it; the message does not repeat it
 
     ByteProgress NewProgress(Manifest m, bool stored) =>
         new(_observer, Activity, m.Files.Count, stored ? m.Totals.StoredSize : m.Totals.Size);

@@ -8,7 +8,9 @@ When the repository cannot be read the file still gets written, with jamey_backu
     Parameters  = @{
         Path       = 'The file to write, normally in the textfile collector''s directory and ending in .prom.'
         BackupPath = 'The repository to report on. Defaults to BACKUP_DIR, or "data/backups" under the current location.'
+        PassThru   = 'Write the FileInfo of the file written. Without it the command writes nothing.'
     }
+    Outputs     = @{ FileInfo = 'With -PassThru, the metrics file that was written. Nothing otherwise.' }
     Examples    = @(
         @{ Title = 'Write the metrics for node_exporter'; Code = 'Export-JameyMetrics -BackupPath /backups/jamey -Path /var/lib/prometheus/node-exporter/jamey3.prom'; Remarks = 'Point node_exporter''s --collector.textfile.directory at that folder.' }
     )

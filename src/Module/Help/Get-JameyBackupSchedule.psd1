@@ -5,6 +5,7 @@
         Name      = 'Only the schedules with these names; wildcards are allowed. A literal name that matches nothing is an error with the id ScheduleNotFound.'
         Scheduler = 'The scheduler to read: Auto (the one this machine uses), Cron, Systemd, TaskScheduler or Launchd.'
     }
+    Outputs     = @{ JameyBackupSchedule = 'One object per schedule: Name, Scheduler, Trigger, NextRuns, Command, LogPath, ScriptPath, DataPath, BackupPath and the artifact paths.' }
     Examples    = @(
         @{ Title = 'Every schedule'; Code = 'Get-JameyBackupSchedule'; Remarks = '' }
         @{ Title = 'When does it run next?'; Code = '(Get-JameyBackupSchedule -Name nightly).NextRuns'; Remarks = '' }

@@ -18,6 +18,7 @@ Settings come from the environment as Jamey 3.0 defined them (BACKUP_ENABLED, BA
         Full               = 'Copy every file even when an unchanged copy exists in the previous backup (by default unchanged Lucene segment files are hard-linked).'
         LockTimeoutSeconds = 'How long to wait for another writer to release the repository before failing with RepositoryBusy. Default 10; 0 fails at once.'
     }
+    Outputs     = @{ JameyBackup = 'The new backup, Complete, with its components, sizes and paths (Verified is set with -Verify).' }
     Examples    = @(
         @{
             Title   = 'Back up the configured data directory'

@@ -5,6 +5,8 @@ Register-JameyBackupSchedule installs a named schedule that backs up -DataPath i
 
 Each run executes a generated script with pwsh -NoProfile -NonInteractive: no prompt, exit code 1 on failure, every line appended with a timestamp to the log file the schedule object names. The outcome is recorded in the repository like any other run, so Start-JameyMetrics and the alert rules see scheduled failures. The schedule's Command property is the exact command the scheduler runs: running it by hand gives the same result.
 
+The pwsh a schedule runs must stay where it is for as long as the schedule exists. By default it is the pwsh running the command; when that one lives in a package cache (a dotnet tool runs from ~/.nuget/packages or ~/.dotnet/tools/.store, which a cache clean or a tool update removes), an installed pwsh found on PATH is used instead. -PwshPath names one explicitly. A schedule whose pwsh is in a package cache is still registered, with a warning (shown under -WhatIf too).
+
 The trigger is every N hours (default BACKUP_INTERVAL_HOURS), daily at a time, weekly on days at a time, or a cron expression. What a scheduler cannot express exactly is refused with the error id InvalidScheduleTrigger, never approximated: for example an interval that does not divide a day on cron, or a cron expression restricting both day-of-month and day-of-week (cron ORs them, other schedulers AND them). Registering an existing name needs -Force. -WhatIf shows every artifact that would be installed (crontab line, unit files, task XML, plist), verbatim.
 '@
     Parameters  = @{
@@ -24,7 +26,9 @@ The trigger is every N hours (default BACKUP_INTERVAL_HOURS), daily at a time, w
         LogPath         = 'The log file each run appends to. Defaults to a file in the per-user state folder (~/.local/state/jamey3/logs on Linux).'
         Scheduler       = 'Auto (the default: systemd when it runs, else cron; Task Scheduler on Windows; launchd on macOS), Cron, Systemd, TaskScheduler or Launchd.'
         Force           = 'Replace a schedule of the same name.'
+        PwshPath        = 'The pwsh each run starts: an executable (/usr/bin/pwsh, C:\Program Files\PowerShell\7\pwsh.exe) or a pwsh.dll, which runs through the dotnet host. Defaults to the running pwsh, or to an installed pwsh on PATH when the running one lives in a package cache. A pwsh in a package cache gives a warning.'
     }
+    Outputs     = @{ JameyBackupSchedule = 'The registered schedule, with its next five runs, its exact command and its log path.' }
     Examples    = @(
         @{ Title = 'Back up every 6 hours'; Code = 'Register-JameyBackupSchedule -Name jamey -EveryHours 6 -DataPath /srv/jamey/data -BackupPath /backups/jamey -Verify'; Remarks = 'Writes the schedule, with its next five runs, its command and its log path.' }
         @{ Title = 'Nightly at 02:30 with textfile metrics'; Code = 'Register-JameyBackupSchedule -Name nightly -DailyAt 02:30 -MetricsTextFile /var/lib/node_exporter/jamey3.prom'; Remarks = '' }

@@ -7,12 +7,13 @@ Retention never removes the newest backup that passed verification (or, when non
 
 A backup is removed by renaming its folder into the repository's trash/ folder first, which takes it out of every listing at once, and then deleting it; a removal interrupted half-way never leaves a backup that lists as good but misses files, and the next run finishes the deletion. Backups that share unchanged files by hard links are unaffected by each other's removal.
 
-It writes one object per removed backup (BackupId, Action, Rule, Reason). The command asks for confirmation for each backup (ConfirmImpact High); -WhatIf lists what would be removed and why, and removes nothing. Use -Confirm:$false in scheduled tasks and scripts. -Verbose also lists what is kept and why.
+With -PassThru it writes one object per removed backup (BackupId, Action, Rule, Reason); without it, nothing (-Verbose names each removal). A named backup that would be refused (not found, the protected newest verified backup, a backup being written) is reported as an error before any prompt, and under -WhatIf too; the command asks for confirmation only for backups it would really remove (ConfirmImpact High). -WhatIf lists what would be removed and why, and removes nothing. Use -Confirm:$false in scheduled tasks and scripts. -Verbose also lists what is kept and why.
 '@
     Parameters  = @{
         InputObject        = 'Backups from Get-JameyBackup.'
         BackupId           = 'The ids of the backups to remove (staging leftovers included). Binds from the BackupId property of piped objects, including deserialized ones.'
         BackupPath         = 'The repository. Defaults to BACKUP_DIR. Binds from the RepositoryPath property of piped objects.'
+        PassThru           = 'Write one decision object per removed backup (BackupId, Action, Rule, Reason). Without it the command writes nothing.'
         Retention          = 'Apply the retention policy instead of naming backups.'
         RetentionDays      = 'With -Retention: remove backups older than this many days (0 means no age limit). Defaults to BACKUP_RETENTION_DAYS (30).'
         OperationId        = 'Remove the rollback folders of these finished restores (the OperationId of Get-JameyBackup -Rollback objects, which bind from the pipeline, live or deserialized). A folder of a restore that did not finish is never removed: Restore-JameyBackup -Recover needs it.'
@@ -22,6 +23,7 @@ It writes one object per removed backup (BackupId, Action, Rule, Reason). The co
         Force              = 'Allow naming the protected backup (the newest verified one) for removal.'
         LockTimeoutSeconds = 'How long to wait for a running backup to release the repository. Default 10.'
     }
+    Outputs     = @{ JameyRetentionDecision = 'With -PassThru, one object per removed backup (BackupId, Action, Rule, Reason). Nothing otherwise.' }
     Examples    = @(
         @{ Title = 'Apply the retention policy from the environment'; Code = 'Remove-JameyBackup -Retention -Confirm:$false'; Remarks = 'What a scheduled run does after each backup.' }
         @{ Title = 'See what retention would remove'; Code = 'Remove-JameyBackup -Retention -MaxBackups 5 -RetentionDays 14 -WhatIf -Verbose'; Remarks = 'Lists every backup that would go and why, and with -Verbose every one kept and why.' }

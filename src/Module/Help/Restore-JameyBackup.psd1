@@ -7,7 +7,7 @@ Nothing is touched before the backup is proven: the files to restore are extract
 
 The swap is journaled and atomic per component: the current data is moved into a rollback folder and the staged data renamed into place, one component at a time, each step recorded in the journal first. A crash, kill or Ctrl+C at any moment leaves each component either fully old or fully new; the next Restore-JameyBackup into the same place, or Restore-JameyBackup -Recover, finishes the interrupted restore when everything had been staged and rolls it back otherwise. The replaced data stays in the rollback folder named in the result (RollbackPath, under <data>/.jamey3-restore/) unless -DiscardRollback is given; delete that folder once the restored data has proved good, as nothing removes it automatically.
 
-While Jamey holds the database or an index open for writing, the restore is refused with the error id DataInUse: swapping files under a running writer corrupts data. Stop Jamey first (for example systemctl stop jamey, or end its process), or use -Force if you accept that the running process keeps writing to the replaced files.
+While Jamey holds the database or an index open for writing, the restore is refused with the error id DataInUse: swapping files under a running writer corrupts data. Stop Jamey first (for example systemctl stop jamey, or end its process), or use -Force if you accept that the running process keeps writing to the replaced files. This check is made before the confirmation prompt, so you are never asked to confirm a restore that would be refused, and -WhatIf reports the refusal too.
 
 The restored database is a self-contained file in WAL mode, as Jamey expects. Piping several backups into one restore is an error (MultipleBackupsForOneTarget), not "last one wins". The command asks for confirmation (ConfirmImpact High); -WhatIf prints the backup (id and time), the components and the paths that would be replaced, and changes nothing. Use -Confirm:$false in scripts.
 '@
@@ -15,15 +15,17 @@ The restored database is a self-contained file in WAL mode, as Jamey expects. Pi
         InputObject     = 'A backup from Get-JameyBackup or New-JameyBackup.'
         BackupId        = 'The id of the backup to restore. Binds from the BackupId property of piped objects, including deserialized ones (Import-Clixml).'
         BackupPath      = 'The repository holding -BackupId. Defaults to BACKUP_DIR. Binds from the RepositoryPath property of piped objects.'
-        Path            = 'The folder of the backup to restore (repository/backups/<id>), taken literally.'
+        Path            = 'The folder of the backup to restore (repository/backups/<id>). Wildcards are expanded and must match exactly one backup.'
+        LiteralPath     = 'The folder of the backup to restore, taken literally (no wildcards). Binds from the PSPath property of a folder piped from Get-Item or Get-ChildItem.'
         Component       = 'The components to restore: Database, ShortTerm, LongTerm, Working, Episodic, Semantic, or Memory for all five index layers. Defaults to every component in the backup.'
         DataPath        = 'The live Jamey data directory. Defaults to JAMEY_DATA_DIR. With -Recover, the folder whose interrupted restore to finish or roll back.'
         Destination     = 'Restore into this folder instead of the live data directory, which is then not touched.'
         AllowDamaged    = 'Salvage: restore even when the backup fails verification. The result lists the problems and says Verified = False. Links and unsafe paths are refused even so.'
         Force           = 'Restore even while a process holds the database or an index open for writing.'
         DiscardRollback = 'Delete the replaced data once the restore has completed, instead of keeping it in the rollback folder.'
-        Recover         = 'Only finish or roll back an interrupted restore in -DataPath (after a crash or kill), and report what was done.'
+        Recover         = 'Only finish or roll back an interrupted restore in -DataPath (after a crash or kill), and report what was done. When no restore was interrupted there, it says so and asks nothing.'
     }
+    Outputs     = @{ JameyRestoreResult = 'The restore: backup, components, destination, Verified, and RollbackPath (the replaced data).'; JameyRestoreRecovery = 'With -Recover, one object per interrupted restore that was finished, rolled back or cleaned up; none when there was nothing to recover.' }
     Examples    = @(
         @{ Title = 'Restore the newest backup into the live data directory'; Code = 'Get-JameyBackup -Newest 1 | Restore-JameyBackup -Confirm:$false'; Remarks = 'Stop Jamey first. The result names the rollback folder holding the replaced data.' }
         @{ Title = 'See what a restore would do'; Code = 'Get-JameyBackup -Newest 1 | Restore-JameyBackup -WhatIf'; Remarks = 'Prints the backup id and time, and every path that would be replaced.' }

@@ -13,6 +13,7 @@ By default the endpoint listens on 127.0.0.1 only, on port 9469, and runs in the
         ListenAddress = 'The address to listen on. Default 127.0.0.1 (this machine only). Binding other interfaces is an explicit choice: an address of this machine, or + (or 0.0.0.0) for every IPv4 interface. On Windows, addresses other than localhost need a URL reservation (netsh http add urlacl).'
         Wait          = 'Block until Ctrl+C instead of returning, then stop the endpoint. For running the exporter as a service.'
     }
+    Outputs     = @{ JameyMetricsEndpoint = 'The running endpoint: Url, Host, Port, RepositoryPath, StartedAt.' }
     Examples    = @(
         @{ Title = 'Serve metrics in the background'; Code = "Start-JameyMetrics -BackupPath /backups/jamey`nInvoke-RestMethod http://127.0.0.1:9469/metrics"; Remarks = 'Returns the endpoint (Url, Host, Port, RepositoryPath, StartedAt).' }
         @{ Title = 'Run as a service'; Code = "pwsh -NoProfile -NonInteractive -Command `"Import-Module Jamey3; Start-JameyMetrics -BackupPath /backups/jamey -Wait`""; Remarks = 'Blocks until stopped; suitable for a systemd service or a Windows service wrapper.' }

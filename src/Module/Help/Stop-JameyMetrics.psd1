@@ -4,6 +4,7 @@
     Parameters  = @{
         Port = 'The ports of the endpoints to stop. Binds from the Port property of the objects Start-JameyMetrics writes. Without it, every endpoint of this session is stopped.'
     }
+    Outputs     = @{ JameyMetricsEndpoint = 'Each endpoint that was stopped.' }
     Examples    = @(
         @{ Title = 'Stop every endpoint'; Code = 'Stop-JameyMetrics'; Remarks = '' }
         @{ Title = 'Stop the endpoint just started'; Code = "`$endpoint = Start-JameyMetrics -Port 9470`n`$endpoint | Stop-JameyMetrics"; Remarks = '' }

@@ -11,14 +11,17 @@ Every run's outcome is recorded in the repository, so Start-JameyMetrics and the
         InputObject = 'Backups from Get-JameyBackup or New-JameyBackup.'
         BackupId    = 'The ids of the backups to test. Binds from the BackupId property of piped objects, including deserialized ones (Import-Clixml).'
         BackupPath  = 'The repository holding -BackupId. Defaults to BACKUP_DIR. Binds from the RepositoryPath property of piped objects.'
-        Path        = 'The folder of a backup to test (repository/backups/<id>), taken literally.'
+        Path        = 'The folders of the backups to test (repository/backups/<id>). Wildcards are expanded: -Path /backups/jamey/backups/202611* tests every November backup. A pattern that matches nothing is an error (PathNotFound).'
+        LiteralPath = 'The folders of the backups to test, taken literally (no wildcards). Binds from the PSPath property, so folders piped from Get-ChildItem are tested.'
         Quick       = 'Only re-hash the stored files against the manifest; skip restoring and opening the database and indices.'
     }
+    Outputs     = @{ JameyBackupTestResult = 'One result per backup, as soon as it is checked: Passed, Mode, Duration, FilesChecked, BytesChecked, per component results and Problems (each naming its component and file).' }
     Examples    = @(
         @{ Title = 'Test the newest backup'; Code = 'Get-JameyBackup -Newest 1 | Test-JameyBackup'; Remarks = '' }
         @{ Title = 'Find every failing backup'; Code = 'Get-JameyBackup | Test-JameyBackup | Where-Object Passed -eq $false | Select-Object -ExpandProperty Problems'; Remarks = 'Each problem names its component and file.' }
         @{ Title = 'A quick checksum pass over everything'; Code = 'Get-JameyBackup | Test-JameyBackup -Quick'; Remarks = '' }
         @{ Title = 'Test a backup folder directly'; Code = 'Test-JameyBackup -Path /backups/jamey/backups/20261128-020000-000'; Remarks = '' }
+        @{ Title = 'Test the folders of a repository'; Code = 'Get-ChildItem /backups/jamey/backups -Directory | Test-JameyBackup -Quick'; Remarks = 'Folders bind to -LiteralPath by their PSPath property.' }
     )
     Links       = @('Get-JameyBackup', 'Restore-JameyBackup', 'about_Jamey3')
 }

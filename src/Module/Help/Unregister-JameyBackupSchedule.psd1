@@ -5,6 +5,7 @@
         Name      = 'The names of the schedules to remove. Binds from the Name property of piped schedule objects.'
         Scheduler = 'The scheduler that holds them: Auto, Cron, Systemd, TaskScheduler or Launchd. Binds from the Scheduler property of piped schedule objects.'
     }
+    Outputs     = @{ JameyBackupSchedule = 'Each schedule that was removed.' }
     Examples    = @(
         @{ Title = 'Remove one schedule'; Code = 'Unregister-JameyBackupSchedule -Name nightly'; Remarks = 'Asks for confirmation first.' }
         @{ Title = 'Remove every Jamey3 schedule without prompting'; Code = 'Get-JameyBackupSchedule | Unregister-JameyBackupSchedule -Confirm:$false'; Remarks = '' }
