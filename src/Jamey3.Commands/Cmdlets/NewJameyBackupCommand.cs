@@ -2,6 +2,7 @@ using System.Management.Automation;
 using Jamey3.Commands.Infrastructure;
 using Jamey3.Engine.Backup;
 using Jamey3.Engine.Data;
+using Jamey3.Engine.Errors;
 using Jamey3.Engine.Repository;
 using Jamey3.Engine.Verification;
 
@@ -68,11 +69,22 @@ public sealed class NewJameyBackupCommand : JameyCmdlet
 
         if (Verify)
         {
-            var result = RunEngine((observer, ct) =>
-                new BackupVerifier(observer).Verify(new BackupRepository(backupPath), backup.BackupId, VerificationMode.Full, ct));
+            JameyBackupTestResult result;
+            try
+            {
+                result = RunEngine((observer, ct) =>
+                    new BackupVerifier(observer).Verify(new BackupRepository(backupPath), backup.BackupId, VerificationMode.Full, ct));
+            }
+            catch (Exception e) when (e is not PipelineStoppedException)
+            {
+                // The backup exists even though it could not be verified: report both.
+                WriteEngineError(e, backup.BackupId);
+                WriteObject(backup);
+                return;
+            }
             backup.Verified = result.Passed;
             if (!result.Passed)
-                WriteError(ErrorMapping.Create("BackupVerificationFailed", ErrorCategory.InvalidResult,
+                WriteError(ErrorMapping.Create(JameyErrors.BackupVerificationFailed,
                     $"Backup {backup.BackupId} failed verification: {string.Join("; ", result.Problems.Select(p => p.ToString()))}", backup));
         }
         WriteObject(backup);

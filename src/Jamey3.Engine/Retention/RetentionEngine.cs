@@ -71,15 +71,15 @@ public sealed class RetentionPlan
 }
 
 public sealed class BackupProtectedException(string backupId, string why)
-    : JameyException("BackupProtected", JameyErrorKind.InvalidArgument,
+    : JameyException(JameyErrors.BackupProtected,
         $"Backup '{backupId}' is {why}, which is never removed unless you insist: use -Force to remove it anyway.", backupId);
 
 public sealed class BackupInProgressException(string backupId)
-    : JameyException("BackupInProgress", JameyErrorKind.Busy,
+    : JameyException(JameyErrors.BackupInProgress,
         $"Backup '{backupId}' is being written by a running backup; it cannot be removed now.", backupId);
 
 public sealed class RemoveBackupFailedException(string backupId, string path, Exception inner)
-    : JameyException("RemoveBackupFailed", JameyErrorKind.WriteFailed,
+    : JameyException(JameyErrors.RemoveBackupFailed,
         $"Could not remove backup '{backupId}' ('{path}'): {inner.Message}. It is still listed as it was.", backupId, inner);
 
 /// <summary>
@@ -168,8 +168,8 @@ public sealed class RetentionEngine(IOperationObserver? observer = null, Func<Da
 
     RetentionPlan Evaluate(BackupRepository repo, RetentionRequest request, bool holdingWriterLock, CancellationToken ct)
     {
-        if (request.MaxBackups is < 1) throw new JameyException("InvalidRetentionPolicy", JameyErrorKind.InvalidArgument, "MaxBackups must be at least 1.", request.MaxBackups);
-        if (request.MaxAge is { } age && age < TimeSpan.Zero) throw new JameyException("InvalidRetentionPolicy", JameyErrorKind.InvalidArgument, "The retention age cannot be negative.", age);
+        if (request.MaxBackups is < 1) throw new JameyException(JameyErrors.InvalidRetentionPolicy, "MaxBackups must be at least 1.", request.MaxBackups);
+        if (request.MaxAge is { } age && age < TimeSpan.Zero) throw new JameyException(JameyErrors.InvalidRetentionPolicy, "The retention age cannot be negative.", age);
         var now = _now();
         var backups = repo.List(ct).ToList();
         if (holdingWriterLock)

@@ -72,11 +72,11 @@ public sealed class LuceneCommitSnapshot : IDisposable
                 foreach (var (_, s) in opened) s.Dispose();
                 last = e;
                 if (e is IndexNotFoundException && !Directory.EnumerateFiles(indexPath, "segments_*").Any())
-                    throw new SnapshotException("IndexNotFound", indexPath, $"'{indexPath}' holds no Lucene index (no segments_N file).", e);
+                    throw new SnapshotException(JameyErrors.IndexNotFound, indexPath, $"'{indexPath}' holds no Lucene index (no segments_N file).", e);
                 Thread.Sleep(Math.Min(5 * attempt, 100));
             }
         }
-        throw new SnapshotException("IndexSnapshotFailed", indexPath,
+        throw new SnapshotException(JameyErrors.IndexSnapshotFailed, indexPath,
             $"Could not pin a consistent commit of the index '{indexPath}' in {MaxAttempts} attempts: {last?.Message}", last);
     }
 
