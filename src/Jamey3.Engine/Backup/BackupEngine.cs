@@ -45,8 +45,8 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
 
         var repo = new BackupRepository(request.RepositoryPath);
         Directory.CreateDirectory(repo.Root);
-        var history = new RunHistory(repo.StateDirectory);
         var started = DateTimeOffset.UtcNow;
+        var history = new RunRecorder(repo.Root, repo.StateDirectory, RunOperation.Backup, _observer, started);
         var watch = Stopwatch.StartNew();
         string? backupId = null;
         string? staging = null;
@@ -108,18 +108,14 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
             progress.Complete();
 
             var result = BackupRepository.FromManifest(manifest, published, repo.Root);
-            history.Record(new RunRecord
-            {
-                // The run finished when its manifest says the backup completed: one instant for both.
-                Operation = RunOperation.Backup, StartedAt = started, FinishedAt = manifest.CompletedAt,
-                Success = true, BackupId = backupId, SizeBytes = result.TotalSize,
-            });
+            // The run finished when its manifest says the backup completed: one instant for both.
+            history.Succeeded(backupId, result.TotalSize, manifest.CompletedAt);
             return result;
         }
         catch (Exception e)
         {
             if (staging is not null) TryDelete(staging);
-            TryRecordFailure(history, started, backupId, e);
+            history.Failed(e, backupId);
             throw;
         }
     }
@@ -393,22 +389,6 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _observer.Warning($"Could not remove the unfinished staging folder '{staging}': {e.Message}. It is listed as Incomplete and never as a good backup.");
-        }
-    }
-
-    static void TryRecordFailure(RunHistory history, DateTimeOffset started, string? backupId, Exception e)
-    {
-        try
-        {
-            history.Record(new RunRecord
-            {
-                Operation = RunOperation.Backup, StartedAt = started, FinishedAt = DateTimeOffset.UtcNow,
-                Success = false, BackupId = backupId, Error = e is OperationCanceledException ? "cancelled" : e.Message,
-            });
-        }
-        catch (Exception) when (e is not null)
-        {
-            // The original failure matters more than a failure to record it.
         }
     }
 }

@@ -161,7 +161,7 @@ public sealed class RetentionEngine(IOperationObserver? observer = null, Func<Da
         catch (Exception e)
         {
             _observer.Progress(new JameyProgress(Activity, "Stopped", 0, 0, 0, 0, Completed: true));
-            Record(repo, started, plan, e is OperationCanceledException ? "cancelled" : e.Message);
+            Record(repo, started, plan, e);
             throw;
         }
     }
@@ -320,23 +320,12 @@ public sealed class RetentionEngine(IOperationObserver? observer = null, Func<Da
         }
     }
 
-    static void Record(BackupRepository repo, DateTimeOffset started, RetentionPlan? plan, string? error)
+    void Record(BackupRepository repo, DateTimeOffset started, RetentionPlan? plan, Exception? error)
     {
-        if (!repo.Exists) return;
         var removed = plan?.Decisions.Where(d => d.Removed).ToList() ?? [];
-        var problems = plan is null ? [] : plan.Refusals.Concat(plan.Failures).Select(e => e.Message).ToList();
+        var problems = plan is null ? [] : plan.Refusals.Concat(plan.Failures).ToList<Exception>();
         if (error is not null) problems.Insert(0, error);
-        try
-        {
-            new RunHistory(repo.StateDirectory).Record(new RunRecord
-            {
-                Operation = RunOperation.Retention, StartedAt = started, FinishedAt = DateTimeOffset.UtcNow,
-                Success = problems.Count == 0,
-                BackupId = removed.Count == 1 ? removed[0].BackupId : null,
-                SizeBytes = removed.Sum(d => d.StoredSize),
-                Error = problems.Count == 0 ? null : string.Join("; ", problems.Take(3)),
-            });
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        new RunRecorder(repo.Root, repo.StateDirectory, RunOperation.Retention, _observer, started)
+            .Ended(problems, removed.Count == 1 ? removed[0].BackupId : null, removed.Sum(d => d.StoredSize));
     }
 }

@@ -185,7 +185,7 @@ public class BackupEngineTests
         Assert.Empty(repo.List());
         Assert.False(Directory.Exists(repo.BackupsDirectory) && Directory.EnumerateFileSystemEntries(repo.BackupsDirectory).Any());
         var history = new RunHistory(repo.StateDirectory).Read();
-        Assert.False(history.Latest[RunOperation.Backup].LastAttempt!.Success);
+        Assert.Equal(RunOutcome.Cancelled, history.Latest[RunOperation.Backup].LastRun!.Outcome);
 
         var next = new BackupEngine().Run(new BackupRequest(data, repo.Root));
         Assert.Equal(BackupStatus.Complete, Assert.Single(repo.List()).Status);
