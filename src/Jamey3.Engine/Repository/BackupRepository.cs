@@ -90,6 +90,8 @@ public sealed class BackupRepository
             foreach (var part in manifest.Files.SelectMany(f => f.StoredParts()))
             {
                 var info = new FileInfo(Path.Combine(dir, part.Stored));
+                // Before the size: a link's length is its target's, and "is N bytes" would hide what is wrong.
+                if (info.LinkTarget is not null) return Damaged(backup, $"file '{part.Stored}' is a link, not a file; a backup never holds links");
                 if (!info.Exists) return Damaged(backup, $"file '{part.Stored}' is missing");
                 if (info.Length != part.StoredSize) return Damaged(backup, $"file '{part.Stored}' is {info.Length} bytes, the manifest says {part.StoredSize}");
             }

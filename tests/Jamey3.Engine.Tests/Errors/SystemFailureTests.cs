@@ -94,6 +94,26 @@ public class SystemFailureTests
         Assert.Contains("ReadOnlyFileSystem", warning);
     }
 
+    [UnixFact]
+    public void A_stored_file_that_is_a_link_is_listed_as_a_link_not_as_a_size_mismatch()
+    {
+        using var dir = new TempDirectory("storedlink");
+        var data = TestData.CreateIn(dir, bytes: 200_000);
+        var repo = new BackupRepository(dir.Combine("repo"));
+        var backup = new BackupEngine().Run(new BackupRequest(data, repo.Root) { Components = [JameyComponent.Working] });
+        var stored = Path.Combine(backup.Path, repo.LoadManifest(backup.BackupId).Files[0].Stored);
+        var elsewhere = dir.Combine("elsewhere.bin");
+        File.WriteAllBytes(elsewhere, new byte[12345]);
+        File.Delete(stored);
+        File.CreateSymbolicLink(stored, elsewhere);
+
+        var listed = repo.Read(backup.BackupId);
+
+        Assert.Equal(BackupStatus.Damaged, listed.Status);
+        Assert.Contains("is a link", listed.Problem);
+        Assert.DoesNotContain("bytes", listed.Problem);
+    }
+
     [Fact]
     public void A_manifest_format_below_1_is_called_invalid_not_a_reason_to_upgrade()
     {
