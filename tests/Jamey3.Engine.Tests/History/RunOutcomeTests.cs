@@ -145,3 +145,28 @@ public sealed class RunOutcomeTests : IDisposable
         Assert.All(runs, r => Assert.True(r.IsAttempt));
     }
 }
+
+/// <summary>The outcome each kind of ending gets, decided in one place (RunRecorder.OutcomeOf).</summary>
+public class OutcomeOfTests
+{
+    public static TheoryData<string, Exception, RunOutcome> Endings => new()
+    {
+        { "mistyped data path", new DataPathNotFoundException("/no/such/data"), RunOutcome.InvalidRequest },
+        { "unknown backup id", new BackupNotFoundException("20000101-000000-000", "/repo"), RunOutcome.InvalidRequest },
+        { "bad environment value", new ConfigurationException("BACKUP_MAX_BACKUPS", "x", "a whole number"), RunOutcome.InvalidRequest },
+        { "restore while Jamey runs", new DataInUseException("/data/jamey.db", null, JameyComponent.Database), RunOutcome.Refused },
+        { "removing the newest verified backup", new BackupProtectedException("b", "the newest verified backup"), RunOutcome.Refused },
+        { "another backup holds the lock", new RepositoryBusyException("/repo", "New-JameyBackup", TimeSpan.FromSeconds(10)), RunOutcome.Refused },
+        { "Ctrl+C", new OperationCanceledException(), RunOutcome.Cancelled },
+        { "Ctrl+C inside parallel work", new AggregateException(new TaskCanceledException()), RunOutcome.Cancelled },
+        { "a damaged backup", new BackupVerificationFailedException("b", []), RunOutcome.Failed },
+        { "a file that vanished mid-run", new FileNotFoundException("gone", "/data/memory/working/_0.cfs"), RunOutcome.Failed },
+        { "a full disk in parallel work", new AggregateException(new IOException("No space left on device : '/repo/x'", 28)), RunOutcome.Failed },
+        { "a defect", new InvalidOperationException("bug"), RunOutcome.Failed },
+    };
+
+    [Theory]
+    [MemberData(nameof(Endings))]
+    public void Only_runs_that_tried_and_failed_are_failures(string ending, Exception e, RunOutcome expected) =>
+        Assert.True(RunRecorder.OutcomeOf(e) == expected, $"{ending}: {RunRecorder.OutcomeOf(e)}, expected {expected}");
+}
