@@ -86,8 +86,19 @@ Describe 'Start-JameyMetrics scraped by a real Prometheus' {
         Get-PromValue 'jamey_backup_retained' | Should -Be 1
     }
 
-    It 'puts the failure alert in pending after a failed backup' {
+    It 'does not count a mistyped data path as a failed backup' {
         $out = Invoke-ChildPwsh -Script "New-JameyBackup -DataPath '$root/no-such-data' -BackupPath '$repo'"
+        $LASTEXITCODE | Should -Not -Be 0
+        # Read the exporter itself: it reads the repository at every scrape, so no waiting for Prometheus.
+        (Invoke-WebRequest $endpoint.Url).Content | Should -Match '(?m)^jamey_backup_last_run_success 1$'
+    }
+
+    It 'puts the failure alert in pending after a failed backup' {
+        # A run that tried and failed: an index with no commit cannot be backed up.
+        $broken = Join-Path $root 'broken'
+        Copy-Item $data $broken -Recurse
+        Get-ChildItem (Join-Path $broken 'memory/working') -Filter 'segments*' | Remove-Item
+        $out = Invoke-ChildPwsh -Script "New-JameyBackup -DataPath '$broken' -BackupPath '$repo'"
         $LASTEXITCODE | Should -Not -Be 0
         (Wait-Until { (Get-PromValue 'jamey_backup_last_run_success') -eq 0 }) | Should -BeTrue
         (Wait-Until {

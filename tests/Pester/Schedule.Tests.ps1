@@ -98,7 +98,7 @@ Describe 'Register-JameyBackupSchedule with cron' {
             Start-Sleep -Seconds 5
             $backup = Get-JameyBackup -BackupPath $repo -Status Complete | Select-Object -First 1
             $badRecorded = (Test-Path "$badRepo/state/history.json") -and
-                ((Get-Content "$badRepo/state/history.json" -Raw | ConvertFrom-Json).latest.Backup.lastAttempt.success -eq $false)
+                ((Get-Content "$badRepo/state/history.json" -Raw | ConvertFrom-Json).latest.Backup.lastRun.outcome -eq 'InvalidRequest')
         }
         $backup | Should -Not -BeNullOrEmpty -Because "cron should have run the schedule; log: $(Get-Content $good.LogPath -Raw -ErrorAction Ignore)"
         (Test-JameyBackup -InputObject $backup).Passed | Should -BeTrue

@@ -18,8 +18,9 @@ public sealed class GetJameyBackupScheduleCommand : JameyCmdlet
 
     protected override void EndProcessing()
     {
+        IScheduler scheduler;
         IReadOnlyList<JameyBackupSchedule> schedules;
-        try { schedules = Schedulers.Create(Scheduler).List(); }
+        try { scheduler = Schedulers.Create(Scheduler); schedules = scheduler.List(); }
         catch (Exception e) when (e is not PipelineStoppedException) { ThrowEngineError(e, Scheduler); return; }
 
         var patterns = Name?.Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).ToList();
@@ -30,7 +31,7 @@ public sealed class GetJameyBackupScheduleCommand : JameyCmdlet
         foreach (var literal in Name?.Where(n => !WildcardPattern.ContainsWildcardCharacters(n)) ?? [])
         {
             if (!schedules.Any(s => s.Name.Equals(literal, StringComparison.OrdinalIgnoreCase)))
-                WriteError(ErrorMapping.Create("ScheduleNotFound", ErrorCategory.ObjectNotFound, $"No Jamey3 backup schedule named '{literal}'.", literal));
+                WriteEngineError(ScheduleErrors.Missing(literal, scheduler.Kind));
         }
     }
 }

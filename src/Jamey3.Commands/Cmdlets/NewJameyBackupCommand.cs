@@ -78,11 +78,22 @@ public sealed class NewJameyBackupCommand : JameyCmdlet
 
         if (Verify)
         {
-            var result = RunEngine((observer, ct) =>
-                new BackupVerifier(observer).Verify(new BackupRepository(backupPath), backup.BackupId, VerificationMode.Full, ct));
+            JameyBackupTestResult result;
+            try
+            {
+                result = RunEngine((observer, ct) =>
+                    new BackupVerifier(observer).Verify(new BackupRepository(backupPath), backup.BackupId, VerificationMode.Full, ct));
+            }
+            catch (Exception e) when (e is not PipelineStoppedException)
+            {
+                // The backup exists even though it could not be verified: report both.
+                WriteEngineError(e, backup.BackupId);
+                WriteObject(backup);
+                return;
+            }
             backup.Verified = result.Passed;
             if (!result.Passed)
-                WriteError(ErrorMapping.Create("BackupVerificationFailed", ErrorCategory.InvalidResult,
+                WriteError(ErrorMapping.Create(JameyErrors.BackupVerificationFailed,
                     $"Backup {backup.BackupId} failed verification: {string.Join("; ", result.Problems.Select(p => p.ToString()))}", backup));
         }
         WriteObject(backup);

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using Jamey3.Commands.Infrastructure;
+using Jamey3.Engine.Errors;
 using Jamey3.Engine.Repository;
 using Jamey3.Engine.Restore;
 
@@ -116,7 +117,7 @@ public sealed class RestoreJameyBackupCommand : JameyCmdlet
         if (distinct.Count == 0) return;
         if (distinct.Count > 1)
         {
-            ThrowTerminatingError(ErrorMapping.Create("MultipleBackupsForOneTarget", ErrorCategory.InvalidArgument,
+            ThrowTerminatingError(ErrorMapping.Create(JameyErrors.MultipleBackupsForOneTarget,
                 $"{distinct.Count} backups were given ({string.Join(", ", distinct.Select(d => d.BackupId))}) for one destination; restore one backup at a time (for example Get-JameyBackup -Newest 1 | Restore-JameyBackup). Nothing was restored.",
                 distinct.Select(d => d.BackupId).ToArray()));
             return;

@@ -28,7 +28,7 @@ public sealed class UnregisterJameyBackupScheduleCommand : JameyCmdlet
             catch (Exception e) when (e is not PipelineStoppedException) { WriteEngineError(e, name); continue; }
             if (existing is null)
             {
-                WriteError(ErrorMapping.Create("ScheduleNotFound", ErrorCategory.ObjectNotFound, $"No Jamey3 backup schedule named '{name}' in {scheduler.Kind}.", name));
+                WriteEngineError(ScheduleErrors.Missing(name, scheduler.Kind));
                 continue;
             }
             var what = $"the backup schedule '{name}' ({existing.Trigger}) from {existing.Scheduler}: {string.Join(", ", existing.ArtifactPaths)}";

@@ -3,34 +3,25 @@ using Jamey3.Engine.Errors;
 
 namespace Jamey3.Commands.Infrastructure;
 
-/// <summary>The one place engine failures become ErrorRecords: a stable id, the right category, the thing that is wrong.</summary>
+/// <summary>
+/// The one place engine failures become ErrorRecords: a stable id from the catalogue
+/// (<see cref="JameyErrors"/>), the category of its kind, the thing that is wrong. Anything that
+/// is not a JameyException is classified first (<see cref="JameyFailures"/>): an
+/// AggregateException from parallel work reports its real cause, a full disk is DiskFull.
+/// </summary>
 internal static class ErrorMapping
 {
-    public static ErrorRecord ToErrorRecord(Exception e, object? target = null) => e switch
+    public static ErrorRecord ToErrorRecord(Exception e, object? target = null)
     {
-        JameyException j => new ErrorRecord(j, j.ErrorId, Category(j.Kind), j.Target ?? target),
-        OperationCanceledException => new ErrorRecord(e, "OperationCancelled", ErrorCategory.OperationStopped, target),
-        UnauthorizedAccessException => new ErrorRecord(e, "AccessDenied", ErrorCategory.PermissionDenied, target),
-        DirectoryNotFoundException or FileNotFoundException => new ErrorRecord(e, "PathNotFound", ErrorCategory.ObjectNotFound, target),
-        IOException => new ErrorRecord(e, "IOFailure", ErrorCategory.WriteError, target),
-        _ => new ErrorRecord(e, "UnexpectedError", ErrorCategory.NotSpecified, target),
-    };
+        var j = JameyFailures.Classify(e);
+        return new ErrorRecord(j, j.ErrorId, Category(j.Kind), j.Target ?? target);
+    }
 
-    public static ErrorRecord Create(string errorId, ErrorCategory category, string message, object? target) =>
-        new(new InvalidOperationException(message), errorId, category, target);
+    /// <summary>An error the cmdlet itself detects, with an id of the catalogue.</summary>
+    public static ErrorRecord Create(JameyError error, string message, object? target) =>
+        ToErrorRecord(new JameyException(error, message, target));
 
-    static ErrorCategory Category(JameyErrorKind kind) => kind switch
-    {
-        JameyErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
-        JameyErrorKind.InvalidConfiguration => ErrorCategory.InvalidArgument,
-        JameyErrorKind.NotFound => ErrorCategory.ObjectNotFound,
-        JameyErrorKind.Busy => ErrorCategory.ResourceBusy,
-        JameyErrorKind.InvalidData => ErrorCategory.InvalidData,
-        JameyErrorKind.PermissionDenied => ErrorCategory.PermissionDenied,
-        JameyErrorKind.WriteFailed => ErrorCategory.WriteError,
-        JameyErrorKind.OperationStopped => ErrorCategory.OperationStopped,
-        JameyErrorKind.NotEnabled => ErrorCategory.NotEnabled,
-        JameyErrorKind.ResourceUnavailable => ErrorCategory.ResourceUnavailable,
-        _ => ErrorCategory.NotSpecified,
-    };
+    /// <summary>The category of a kind, as the catalogue names it (JameyErrors.CategoryName; a Pester test checks every name parses).</summary>
+    public static ErrorCategory Category(JameyErrorKind kind) =>
+        Enum.TryParse<ErrorCategory>(JameyErrors.CategoryName(kind), out var category) ? category : ErrorCategory.NotSpecified;
 }

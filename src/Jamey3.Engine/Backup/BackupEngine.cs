@@ -58,8 +58,8 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
         repo.EnsureOutsideData(dataPath);
         // A backup holds everything the data holds: its folders are the owner's alone (GUIDE, docs/repository-format.md).
         Durability.CreatePrivateDirectory(repo.Root);
-        var history = new RunHistory(repo.StateDirectory);
         var started = DateTimeOffset.UtcNow;
+        var history = new RunRecorder(repo.Root, repo.StateDirectory, RunOperation.Backup, _observer, started);
         var watch = Stopwatch.StartNew();
         string? backupId = null;
         string? staging = null;
@@ -71,7 +71,7 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
             using var writer = repo.AcquireWriter("New-JameyBackup", request.LockTimeout, ct);
             if (writer.RecoveredFrom is { } stale)
                 _observer.Warning($"Recovered the repository lock left by {stale}, which is no longer running.");
-            ReconcileHistory(repo, history);
+            ReconcileHistory(repo, new RunHistory(repo.StateDirectory));
             repo.RemoveStagingLeftovers(writer, _observer.Warning);
 
             backupId = repo.NewBackupId(started);
@@ -133,19 +133,15 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
 
             var result = BackupRepository.FromManifest(manifest, published, repo.Root);
             Hook("history:recording");
-            history.Record(new RunRecord
-            {
-                // The run finished when its manifest says the backup completed: one instant for both.
-                Operation = RunOperation.Backup, StartedAt = started, FinishedAt = manifest.CompletedAt,
-                Success = true, BackupId = backupId, SizeBytes = result.TotalSize,
-            });
+            // The run finished when its manifest says the backup completed: one instant for both.
+            history.Succeeded(backupId, result.TotalSize, manifest.CompletedAt);
             Hook("history:recorded");
             return result;
         }
         catch (Exception e) when (e is not SimulatedCrashException)
         {
             if (staging is not null) TryDelete(staging);
-            TryRecordFailure(history, started, backupId, e);
+            history.Failed(e, backupId);
             throw;
         }
     }
@@ -199,7 +195,8 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
             var missing = new List<RunRecord>();
             foreach (var b in repo.List())
             {
-                if (b.Status != BackupStatus.Complete || b.CompletedAt is not { } completed) continue;
+                // A backup dated in the future (a wrong clock) is no success to record: it would hide every later staleness.
+                if (b.Status != BackupStatus.Complete || b.InFuture || b.CompletedAt is not { } completed) continue;
                 if (completed <= lastSuccess) break; // ids (and so the listing) follow time: older ones are recorded
                 missing.Add(new RunRecord
                 {
@@ -518,22 +515,6 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _observer.Warning($"Could not remove the unfinished staging folder '{staging}': {e.Message}. It is listed as Incomplete and never as a good backup.");
-        }
-    }
-
-    static void TryRecordFailure(RunHistory history, DateTimeOffset started, string? backupId, Exception e)
-    {
-        try
-        {
-            history.Record(new RunRecord
-            {
-                Operation = RunOperation.Backup, StartedAt = started, FinishedAt = DateTimeOffset.UtcNow,
-                Success = false, BackupId = backupId, Error = e is OperationCanceledException ? "cancelled" : e.Message,
-            });
-        }
-        catch (Exception) when (e is not null)
-        {
-            // The original failure matters more than a failure to record it.
         }
     }
 }

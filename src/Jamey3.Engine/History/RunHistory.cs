@@ -6,13 +6,42 @@ namespace Jamey3.Engine.History;
 
 public enum RunOperation { Backup, Verify, Restore, Retention }
 
+/// <summary>
+/// How a run ended. Only <see cref="Succeeded"/> and <see cref="Failed"/> are attempts: runs that set
+/// out to do their work and did or did not. The others are operator matters (a mistyped path, an
+/// unknown backup id, Ctrl+C, a refusal that protects data) and never count as a failed run.
+/// </summary>
+public enum RunOutcome
+{
+    Succeeded,
+    /// <summary>The run tried and failed (damaged data, a full disk, a failed write).</summary>
+    Failed,
+    /// <summary>Refused on purpose, to protect data or because another run holds what it needs.</summary>
+    Refused,
+    /// <summary>Stopped by the operator (Ctrl+C, a cancelled token).</summary>
+    Cancelled,
+    /// <summary>The request itself was wrong: a path that does not exist, an unknown backup id, a bad argument.</summary>
+    InvalidRequest,
+}
+
 /// <summary>One run's outcome, as recorded in the repository.</summary>
 public sealed record RunRecord
 {
+    readonly RunOutcome? _outcome;
+
     public RunOperation Operation { get; init; }
     public DateTimeOffset StartedAt { get; init; }
     public DateTimeOffset FinishedAt { get; init; }
+    /// <summary>True only for <see cref="RunOutcome.Succeeded"/>; kept for readers of older histories.</summary>
     public bool Success { get; init; }
+    /// <summary>Histories written before outcomes existed hold only Success: those runs were Succeeded or Failed.</summary>
+    public RunOutcome Outcome
+    {
+        get => _outcome ?? (Success ? RunOutcome.Succeeded : RunOutcome.Failed);
+        init => _outcome = value;
+    }
+    /// <summary>Whether the run was an attempt (succeeded or failed), as opposed to an operator matter.</summary>
+    [JsonIgnore] public bool IsAttempt => Outcome is RunOutcome.Succeeded or RunOutcome.Failed;
     public string? BackupId { get; init; }
     /// <summary>Backup: bytes of data backed up. Others: bytes read or written.</summary>
     public long? SizeBytes { get; init; }
@@ -22,11 +51,14 @@ public sealed record RunRecord
     [JsonIgnore] public double DurationSeconds => (FinishedAt - StartedAt).TotalSeconds;
 }
 
-/// <summary>The latest attempt and the latest success of one operation; kept however long the history grows.</summary>
+/// <summary>The latest run, attempt and success of one operation; kept however long the history grows.</summary>
 public sealed record OperationStatus
 {
+    /// <summary>The latest run that tried (succeeded or failed); what the metrics and alerts read.</summary>
     public RunRecord? LastAttempt { get; init; }
     public RunRecord? LastSuccess { get; init; }
+    /// <summary>The latest run of any outcome, operator matters included.</summary>
+    public RunRecord? LastRun { get; init; }
 }
 
 public sealed class RunHistoryDocument
@@ -75,8 +107,10 @@ public sealed class RunHistory(string stateDirectory)
         status ??= new OperationStatus();
         doc.Latest[run.Operation] = status with
         {
-            LastAttempt = run,
-            LastSuccess = run.Success ? run : status.LastSuccess,
+            // A typo, Ctrl+C or a protective refusal is not a failed attempt: it must not flip the last run to failed.
+            LastAttempt = run.IsAttempt ? run : status.LastAttempt,
+            LastSuccess = run.Outcome == RunOutcome.Succeeded ? run : status.LastSuccess,
+            LastRun = run,
         };
         Durability.WritePrivateFileAtomically(FilePath, JsonSerializer.SerializeToUtf8Bytes(doc, Json));
     }
@@ -105,6 +139,7 @@ public sealed class RunHistory(string stateDirectory)
             {
                 LastSuccess = run,
                 LastAttempt = status.LastAttempt is { } a && a.FinishedAt > run.FinishedAt ? a : run,
+                LastRun = status.LastRun is { } l && l.FinishedAt > run.FinishedAt ? l : run,
             };
             added++;
         }
@@ -115,14 +150,25 @@ public sealed class RunHistory(string stateDirectory)
         return added;
     }
 
+    /// <summary>How long the last <see cref="Record"/> waited for another process's lock on the history.</summary>
+    public TimeSpan LastLockWait { get; private set; }
+
     FileStream AcquireStateLock()
     {
         var path = Path.Combine(stateDirectory, "history.lock");
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        try
         {
-            try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
-            catch (IOException) when (DateTime.UtcNow < deadline) { Thread.Sleep(20); }
+            while (true)
+            {
+                // Only another holder is worth waiting for; a read-only or full file system fails at once.
+                try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+                catch (IOException e) when (Errors.JameyFailures.IsSharingViolation(e) && watch.Elapsed < LockTimeout) { Thread.Sleep(20); }
+            }
         }
+        finally { LastLockWait = watch.Elapsed; }
     }
+
+    /// <summary>Another process records only for milliseconds; this bounds the wait behind a hung one.</summary>
+    public static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
 }

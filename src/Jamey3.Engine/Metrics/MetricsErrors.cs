@@ -4,7 +4,7 @@ namespace Jamey3.Engine.Metrics;
 
 /// <summary>The port asked for is taken, by another program or by an exporter already running in this process.</summary>
 public sealed class MetricsPortInUseException(int port, string? holder = null, Exception? inner = null)
-    : JameyException("MetricsPortInUse", JameyErrorKind.ResourceUnavailable,
+    : JameyException(JameyErrors.MetricsPortInUse,
         $"Port {port} is already in use{(holder is null ? "" : $" by {holder}")}, so the metrics endpoint cannot listen on it. " +
         $"Choose another port with -Port, or stop what listens on port {port}.", port, inner)
 {
@@ -12,30 +12,30 @@ public sealed class MetricsPortInUseException(int port, string? holder = null, E
 }
 
 /// <summary>Any other failure to start or find a metrics endpoint; ErrorId says which.</summary>
-public sealed class MetricsEndpointException(string errorId, JameyErrorKind kind, string message, object? target = null, Exception? inner = null)
-    : JameyException(errorId, kind, message, target, inner)
+public sealed class MetricsEndpointException(JameyError error, string message, object? target = null, Exception? inner = null)
+    : JameyException(error, message, target, inner)
 {
     internal static MetricsEndpointException InvalidHost(string host, string why) =>
-        new("InvalidMetricsHost", JameyErrorKind.InvalidArgument,
+        new(JameyErrors.InvalidMetricsHost,
             $"'{host}' cannot be the metrics endpoint's host: {why}. Use 127.0.0.1 (the default, this machine only), " +
             "a host name or IPv4 address of this machine, or + for every IPv4 interface.", host);
 
     internal static MetricsEndpointException InvalidPort(int port) =>
-        new("InvalidMetricsPort", JameyErrorKind.InvalidArgument, $"Port {port} is not a TCP port: use 1 to 65535.", port);
+        new(JameyErrors.InvalidMetricsPort, $"Port {port} is not a TCP port: use 1 to 65535.", port);
 
     internal static MetricsEndpointException AddressUnavailable(string host, int port, Exception inner) =>
-        new("MetricsAddressUnavailable", JameyErrorKind.ResourceUnavailable,
+        new(JameyErrors.MetricsAddressUnavailable,
             $"Cannot listen on {host}:{port}: '{host}' is not an address of this machine ({inner.Message}).", host, inner);
 
     internal static MetricsEndpointException AccessDenied(string host, int port, Exception inner) =>
-        new("MetricsAccessDenied", JameyErrorKind.PermissionDenied,
+        new(JameyErrors.MetricsAccessDenied,
             $"Not allowed to listen on {host}:{port} ({inner.Message}). On Windows, listening on anything but localhost needs a URL " +
             $"reservation made by an administrator (netsh http add urlacl url=http://{host}:{port}/metrics/ user=<account>).", host, inner);
 
     internal static MetricsEndpointException StartFailed(string host, int port, Exception inner) =>
-        new("MetricsStartFailed", JameyErrorKind.ResourceUnavailable,
+        new(JameyErrors.MetricsStartFailed,
             $"The metrics endpoint could not start on {host}:{port}: {inner.Message}", host, inner);
 
     internal static MetricsEndpointException NotRunning(int port) =>
-        new("MetricsExporterNotFound", JameyErrorKind.NotFound, $"No Jamey3 metrics endpoint is running on port {port} in this process.", port);
+        new(JameyErrors.MetricsExporterNotFound, $"No Jamey3 metrics endpoint is running on port {port} in this process.", port);
 }

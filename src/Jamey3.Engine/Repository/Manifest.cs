@@ -166,8 +166,11 @@ public sealed class Manifest
 
     void Validate(string manifestPath)
     {
-        if (Format < 1 || Format > CurrentFormat)
-            throw new InvalidManifestException(manifestPath, $"format {Format} is not one this version reads (1..{CurrentFormat}); upgrade Jamey3");
+        // Only a newer format is cured by a newer Jamey3; one below 1 was never written by any version.
+        if (Format < 1)
+            throw new InvalidManifestException(manifestPath, $"format {Format} is not a Jamey3 manifest format (formats start at 1); the manifest is damaged or was not written by Jamey3");
+        if (Format > CurrentFormat)
+            throw new InvalidManifestException(manifestPath, $"format {Format} is newer than this version reads (1..{CurrentFormat}); upgrade Jamey3");
         if (string.IsNullOrWhiteSpace(BackupId) || BackupId.IndexOfAny(['/', '\\', ':']) >= 0 || BackupId.Contains(".."))
             throw new InvalidManifestException(manifestPath, $"backup id '{BackupId}' is not valid");
         if (!IsSafeBackupId(BackupId))

@@ -44,7 +44,8 @@ public sealed class RepositoryLock : IDisposable
             {
                 var previous = ReadHolder(holderPath);
                 var me = new LockHolder(Environment.ProcessId, Environment.MachineName, operation, DateTimeOffset.UtcNow);
-                File.WriteAllBytes(holderPath, JsonSerializer.SerializeToUtf8Bytes(me));
+                try { File.WriteAllBytes(holderPath, JsonSerializer.SerializeToUtf8Bytes(me)); }
+                catch { handle.Dispose(); throw; } // a full disk: release the lock, report the real cause
                 return new RepositoryLock(handle, holderPath, previous);
             }
             if (watch.Elapsed >= timeout)
@@ -69,8 +70,9 @@ public sealed class RepositoryLock : IDisposable
         {
             return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException) when (File.Exists(lockPath))
+        catch (IOException e) when (JameyFailures.IsSharingViolation(e))
         {
+            // Only another holder is worth waiting for: a read-only or full file system fails at once, with its own cause.
             return null;
         }
     }

@@ -88,6 +88,7 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
         var watch = Stopwatch.StartNew();
         var target = request.TargetPath;
         var repo = new BackupRepository(request.RepositoryPath);
+        var history = new RunRecorder(repo.Root, repo.StateDirectory, RunOperation.Restore, _observer, started);
         string? opDir = null;
         RestoreJournal? journal = null;
         try
@@ -178,7 +179,7 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
                 BytesRestored = bytes,
                 Problems = problems.ToArray(),
             };
-            TryRecord(repo, started, request.BackupId, true, bytes, null);
+            history.Succeeded(request.BackupId, bytes);
             return result;
         }
         catch (SimulatedCrashException)
@@ -190,7 +191,7 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
             if (opDir is not null && (journal is null || journal.State == RestoreJournalState.Preparing))
                 TryDeleteDirectory(opDir, _observer); // nothing in the destination was touched yet
             _observer.Progress(new JameyProgress(Activity, "Stopped", 0, 0, 0, 0, Completed: true));
-            TryRecord(repo, started, request.BackupId, false, null, e is OperationCanceledException ? "cancelled" : e.Message);
+            history.Failed(e, request.BackupId);
             throw;
         }
     }
@@ -589,19 +590,5 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
         {
             observer.Warning($"Could not remove '{path}': {e.Message}. The next restore (or RestoreEngine.Recover) removes it.");
         }
-    }
-
-    static void TryRecord(BackupRepository repo, DateTimeOffset started, string backupId, bool success, long? bytes, string? error)
-    {
-        if (!repo.Exists) return;
-        try
-        {
-            new RunHistory(repo.StateDirectory).Record(new RunRecord
-            {
-                Operation = RunOperation.Restore, StartedAt = started, FinishedAt = DateTimeOffset.UtcNow,
-                Success = success, BackupId = backupId, SizeBytes = bytes, Error = error,
-            });
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException) { }
     }
 }

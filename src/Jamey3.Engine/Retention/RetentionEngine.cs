@@ -78,15 +78,15 @@ public sealed class RetentionPlan
 }
 
 public sealed class BackupProtectedException(string backupId, string why)
-    : JameyException("BackupProtected", JameyErrorKind.InvalidArgument,
+    : JameyException(JameyErrors.BackupProtected,
         $"Backup '{backupId}' is {why}, which is never removed unless you insist: use -Force to remove it anyway.", backupId);
 
 public sealed class BackupInProgressException(string backupId)
-    : JameyException("BackupInProgress", JameyErrorKind.Busy,
+    : JameyException(JameyErrors.BackupInProgress,
         $"Backup '{backupId}' is being written by a running backup; it cannot be removed now.", backupId);
 
 public sealed class RemoveBackupFailedException(string backupId, string path, Exception inner)
-    : JameyException("RemoveBackupFailed", JameyErrorKind.WriteFailed,
+    : JameyException(JameyErrors.RemoveBackupFailed,
         $"Could not remove backup '{backupId}' ('{path}'): {inner.Message}. It is still listed as it was.", backupId, inner);
 
 /// <summary>
@@ -172,15 +172,15 @@ public sealed class RetentionEngine(IOperationObserver? observer = null, Func<Da
         catch (Exception e)
         {
             _observer.Progress(new JameyProgress(Activity, "Stopped", 0, 0, 0, 0, Completed: true));
-            Record(repo, started, plan, e is OperationCanceledException ? "cancelled" : e.Message);
+            Record(repo, started, plan, e);
             throw;
         }
     }
 
     RetentionPlan Evaluate(BackupRepository repo, RetentionRequest request, bool holdingWriterLock, CancellationToken ct)
     {
-        if (request.MaxBackups is < 1) throw new JameyException("InvalidRetentionPolicy", JameyErrorKind.InvalidArgument, "MaxBackups must be at least 1.", request.MaxBackups);
-        if (request.MaxAge is { } age && age < TimeSpan.Zero) throw new JameyException("InvalidRetentionPolicy", JameyErrorKind.InvalidArgument, "The retention age cannot be negative.", age);
+        if (request.MaxBackups is < 1) throw new JameyException(JameyErrors.InvalidRetentionPolicy, "MaxBackups must be at least 1.", request.MaxBackups);
+        if (request.MaxAge is { } age && age < TimeSpan.Zero) throw new JameyException(JameyErrors.InvalidRetentionPolicy, "The retention age cannot be negative.", age);
         var now = _now();
         var backups = repo.List(now, ct).ToList();
         if (holdingWriterLock)
@@ -366,23 +366,12 @@ public sealed class RetentionEngine(IOperationObserver? observer = null, Func<Da
         }
     }
 
-    static void Record(BackupRepository repo, DateTimeOffset started, RetentionPlan? plan, string? error)
+    void Record(BackupRepository repo, DateTimeOffset started, RetentionPlan? plan, Exception? error)
     {
-        if (!repo.Exists) return;
         var removed = plan?.Decisions.Where(d => d.Removed).ToList() ?? [];
-        var problems = plan is null ? [] : plan.Refusals.Concat(plan.Failures).Select(e => e.Message).ToList();
+        var problems = plan is null ? [] : plan.Refusals.Concat(plan.Failures).ToList<Exception>();
         if (error is not null) problems.Insert(0, error);
-        try
-        {
-            new RunHistory(repo.StateDirectory).Record(new RunRecord
-            {
-                Operation = RunOperation.Retention, StartedAt = started, FinishedAt = DateTimeOffset.UtcNow,
-                Success = problems.Count == 0,
-                BackupId = removed.Count == 1 ? removed[0].BackupId : null,
-                SizeBytes = removed.Sum(d => d.StoredSize),
-                Error = problems.Count == 0 ? null : string.Join("; ", problems.Take(3)),
-            });
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        new RunRecorder(repo.Root, repo.StateDirectory, RunOperation.Retention, _observer, started)
+            .Ended(problems, removed.Count == 1 ? removed[0].BackupId : null, removed.Sum(d => d.StoredSize));
     }
 }

@@ -7,10 +7,8 @@ namespace Jamey3.Engine.Scheduling;
 /// registered when this is thrown: the engine refuses rather than install a different schedule.
 /// </summary>
 public sealed class ScheduleTriggerException(string part, string message, JameyScheduler? scheduler = null)
-    : JameyException(ErrorIdValue, JameyErrorKind.InvalidArgument, message, part)
+    : JameyException(JameyErrors.InvalidScheduleTrigger, message, part)
 {
-    public const string ErrorIdValue = "InvalidScheduleTrigger";
-
     /// <summary>The bad part of the trigger: "Hours", "Time", "Days", "CronExpression", "Minute field", …</summary>
     public string Part { get; } = part;
 
@@ -18,35 +16,29 @@ public sealed class ScheduleTriggerException(string part, string message, JameyS
     public JameyScheduler? Scheduler { get; } = scheduler;
 }
 
-/// <summary>The stable error ids of scheduling, and the exceptions that carry them.</summary>
+/// <summary>The exceptions of scheduling; their ids are declared in <see cref="JameyErrors"/>.</summary>
 public static class ScheduleErrors
 {
-    public const string InvalidName = "InvalidScheduleName";
-    public const string InvalidDefinition = "InvalidScheduleDefinition";
-    public const string Exists = "ScheduleExists";
-    public const string NotFound = "ScheduleNotFound";
-    public const string SchedulerUnavailable = "SchedulerUnavailable";
-    public const string SchedulerCommandFailed = "SchedulerCommandFailed";
-
-    internal static JameyException BadName(string? name) => new(InvalidName, JameyErrorKind.InvalidArgument,
+    internal static JameyException BadName(string? name) => new(JameyErrors.InvalidScheduleName,
         $"'{name}' is not a valid schedule name: use 1 to 64 letters, digits, '-' or '_', starting with a letter or digit.", name);
 
     internal static JameyException BadDefinition(string what, string message, object? target = null) =>
-        new(InvalidDefinition, JameyErrorKind.InvalidArgument, $"{what}: {message}", target ?? what);
+        new(JameyErrors.InvalidScheduleDefinition, $"{what}: {message}", target ?? what);
 
     internal static JameyException AlreadyExists(string name, string where,
-        string remedy = "Use -Force to replace it, or choose another name.") => new(Exists, JameyErrorKind.InvalidArgument,
+        string remedy = "Use -Force to replace it, or choose another name.") => new(JameyErrors.ScheduleExists,
         $"A Jamey3 backup schedule named '{name}' already exists ({where}). {remedy}", name);
 
-    internal static JameyException Missing(string name, JameyScheduler scheduler) => new(NotFound, JameyErrorKind.NotFound,
+    /// <summary>Public: the cmdlets report a name that matches nothing with the same error.</summary>
+    public static JameyException Missing(string name, JameyScheduler scheduler) => new(JameyErrors.ScheduleNotFound,
         $"No Jamey3 backup schedule named '{name}' is registered with {SchedulerNames.Display(scheduler)}.", name);
 
     internal static JameyException Unavailable(JameyScheduler scheduler, string reason, Exception? inner = null) =>
-        new(SchedulerUnavailable, JameyErrorKind.ResourceUnavailable,
+        new(JameyErrors.SchedulerUnavailable,
             $"{SchedulerNames.Display(scheduler)} cannot be used here: {reason}", scheduler.ToString(), inner);
 
     internal static JameyException CommandFailed(string commandLine, ProcessResult result) =>
-        new(SchedulerCommandFailed, JameyErrorKind.WriteFailed,
+        new(JameyErrors.SchedulerCommandFailed,
             $"'{commandLine}' failed with exit code {result.ExitCode}: {FirstLine(result.StandardError, result.StandardOutput)}", commandLine);
 
     static string FirstLine(params string[] texts)

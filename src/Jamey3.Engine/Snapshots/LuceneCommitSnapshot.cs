@@ -77,7 +77,7 @@ public sealed class LuceneCommitSnapshot : IDisposable
                 // A writer replaced the commit under us: release what we hold (below) and read the newer one.
                 last = e;
                 if (e is IndexNotFoundException && !Directory.EnumerateFiles(indexPath, "segments_*").Any())
-                    throw new SnapshotException("IndexNotFound", indexPath, $"'{indexPath}' holds no Lucene index (no segments_N file).", e);
+                    throw new SnapshotException(JameyErrors.IndexNotFound, indexPath, $"'{indexPath}' holds no Lucene index (no segments_N file).", e);
                 Thread.Sleep(Math.Min(5 * attempt, 100));
             }
             finally
@@ -85,7 +85,7 @@ public sealed class LuceneCommitSnapshot : IDisposable
                 if (!pinned) foreach (var (_, s) in opened) s.Dispose();
             }
         }
-        throw new SnapshotException("IndexSnapshotFailed", indexPath,
+        throw new SnapshotException(JameyErrors.IndexSnapshotFailed, indexPath,
             $"Could not pin a consistent commit of the index '{indexPath}' in {MaxAttempts} attempts: {last?.Message}", last);
     }
 

@@ -29,7 +29,7 @@ public static class SqliteSnapshot
         }
         catch (SqliteException e)
         {
-            throw new SnapshotException("DatabaseSnapshotFailed", databasePath,
+            throw new SnapshotException(JameyErrors.DatabaseSnapshotFailed, databasePath,
                 $"Could not take a snapshot of the database '{databasePath}': {e.Message}", e);
         }
     }

@@ -59,9 +59,10 @@ public sealed class BackupVerifier(IOperationObserver? observer = null)
                 Problems = problems.Where(p => p.Component == c).Select(p => p.ToString()).ToArray(),
             }).ToArray();
         result.Passed = problems.Count == 0;
-        result.Duration = watch.Elapsed;
         _observer.Progress(new JameyProgress(Activity, "Done", 1, 1, result.BytesChecked, result.BytesChecked, Completed: true));
-        TryRecord(repository, started, result);
+        new RunRecorder(repository.Root, repository.StateDirectory, RunOperation.Verify, _observer, started).Finished(result.Passed,
+            result.BackupId, result.BytesChecked, string.Join("; ", result.Problems.Take(3).Select(p => p.ToString())));
+        result.Duration = watch.Elapsed; // after the record, so time spent waiting for the history shows
         return result;
     }
 
@@ -159,18 +160,4 @@ public sealed class BackupVerifier(IOperationObserver? observer = null)
 
     ByteProgress NewProgress(Manifest m, bool stored) =>
         new(_observer, Activity, m.Files.Count, stored ? m.Totals.StoredSize : m.Totals.Size);
-
-    static void TryRecord(BackupRepository repository, DateTimeOffset started, JameyBackupTestResult result)
-    {
-        try
-        {
-            new RunHistory(repository.StateDirectory).Record(new RunRecord
-            {
-                Operation = RunOperation.Verify, StartedAt = started, FinishedAt = DateTimeOffset.UtcNow, Success = result.Passed,
-                BackupId = result.BackupId, SizeBytes = result.BytesChecked,
-                Error = result.Passed ? null : string.Join("; ", result.Problems.Take(3).Select(p => p.ToString())),
-            });
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-    }
 }

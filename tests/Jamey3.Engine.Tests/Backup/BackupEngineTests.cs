@@ -178,25 +178,18 @@ public class BackupEngineTests
         var data = TestData.CreateIn(dir);
         var repo = new BackupRepository(dir.Combine("repo"));
         using var cts = new CancellationTokenSource();
-        var observer = new CancelAtComponent(cts, "LongTerm");
+        var observer = new RecordingObserver { OnProgress = p => { if (p.Status.StartsWith("LongTerm", StringComparison.Ordinal)) cts.Cancel(); } };
 
         Assert.ThrowsAny<OperationCanceledException>(() => new BackupEngine(observer).Run(new BackupRequest(data, repo.Root), cts.Token));
 
         Assert.Empty(repo.List());
         Assert.False(Directory.Exists(repo.BackupsDirectory) && Directory.EnumerateFileSystemEntries(repo.BackupsDirectory).Any());
         var history = new RunHistory(repo.StateDirectory).Read();
-        Assert.False(history.Latest[RunOperation.Backup].LastAttempt!.Success);
+        Assert.Equal(RunOutcome.Cancelled, history.Latest[RunOperation.Backup].LastRun!.Outcome);
 
         var next = new BackupEngine().Run(new BackupRequest(data, repo.Root));
         Assert.Equal(BackupStatus.Complete, Assert.Single(repo.List()).Status);
         Assert.Equal(next.BackupId, new RunHistory(repo.StateDirectory).Read().Latest[RunOperation.Backup].LastSuccess!.BackupId);
-    }
-
-    sealed class CancelAtComponent(CancellationTokenSource cts, string component) : IOperationObserver
-    {
-        public void Progress(JameyProgress p) { if (p.Status.StartsWith(component, StringComparison.Ordinal)) cts.Cancel(); }
-        public void Warning(string message) { }
-        public void Verbose(string message) { }
     }
 
     [Fact]
@@ -215,17 +208,10 @@ public class BackupEngineTests
         // A holder file left behind by a process that died: the lock itself is free, so it is taken over.
         File.WriteAllText(Path.Combine(repo.LocksDirectory, "writer.json"),
             """{"ProcessId":999999,"Host":"gone","Operation":"New-JameyBackup","Since":"2026-01-01T00:00:00+00:00"}""");
-        var warnings = new List<string>();
-        var backup = new BackupEngine(new Collect(warnings)).Run(new BackupRequest(data, repo.Root));
+        var observer = new RecordingObserver();
+        var backup = new BackupEngine(observer).Run(new BackupRequest(data, repo.Root));
         Assert.Equal(BackupStatus.Complete, backup.Status);
-        Assert.Contains(warnings, w => w.Contains("999999"));
-    }
-
-    sealed class Collect(List<string> warnings) : IOperationObserver
-    {
-        public void Progress(JameyProgress p) { }
-        public void Warning(string message) => warnings.Add(message);
-        public void Verbose(string message) { }
+        Assert.Contains(observer.Warnings, w => w.Contains("999999"));
     }
 
     [Fact]

@@ -5,11 +5,10 @@ namespace Jamey3.Engine.Tests.Metrics;
 
 public sealed class DiskUsageTests : IDisposable
 {
-    readonly string _root = Path.Combine(Path.GetTempPath(), "jamey3-metrics-tests", Guid.NewGuid().ToString("N"));
+    readonly TempDirectory _dir = new("diskusage");
+    string _root => _dir.Path;
 
-    public DiskUsageTests() => Directory.CreateDirectory(_root);
-
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose() => _dir.Dispose();
 
     [Fact]
     public void Hard_links_are_counted_once()

@@ -19,10 +19,11 @@ namespace Jamey3.Engine.Tests.Metrics;
 sealed class MetricsWorkspace : IDisposable
 {
     int _round;
+    readonly TempDirectory _dir = new("metrics");
 
     public MetricsWorkspace()
     {
-        Root = Path.Combine(Path.GetTempPath(), "jamey3-metrics-tests", Guid.NewGuid().ToString("N"));
+        Root = _dir.Path;
         DataPath = Path.Combine(Root, "data");
         RepositoryPath = Path.Combine(Root, "repo");
         Directory.CreateDirectory(DataPath);
@@ -89,11 +90,7 @@ sealed class MetricsWorkspace : IDisposable
     public JameyBackup Backup() =>
         new BackupEngine().Run(new BackupRequest(DataPath, RepositoryPath));
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
+    public void Dispose() => _dir.Dispose();
 }
 
 static class Exposition

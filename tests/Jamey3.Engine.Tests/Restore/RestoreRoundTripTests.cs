@@ -182,7 +182,8 @@ public sealed class RestoreRoundTripTests : RestoreTestBase
         Assert.Equal(before, HashData(Data));
         Assert.Empty(OperationFolders());
         var history = new RunHistory(Path.Combine(Repo, "state")).Read();
-        Assert.Equal("cancelled", history.Latest[RunOperation.Restore].LastAttempt?.Error);
+        Assert.Equal(RunOutcome.Cancelled, history.Latest[RunOperation.Restore].LastRun?.Outcome);
+        Assert.Equal("cancelled", history.Latest[RunOperation.Restore].LastRun?.Error);
     }
 
     [Fact]

@@ -1,20 +1,16 @@
 using Jamey3.Engine.Backup;
-using Jamey3.Engine.Progress;
 using Jamey3.Engine.Restore;
-using Microsoft.Data.Sqlite;
 
 namespace Jamey3.Engine.Tests.Restore;
 
 /// <summary>A private folder with a data directory and a repository; removed afterwards.</summary>
 public abstract class RestoreTestBase : IDisposable
 {
-    protected RestoreTestBase()
-    {
-        Root = Path.Combine(Path.GetTempPath(), "jamey3-tests", GetType().Name + "-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(Root);
-    }
+    readonly TempDirectory _root;
 
-    protected string Root { get; }
+    protected RestoreTestBase() => _root = new TempDirectory(GetType().Name);
+
+    protected string Root => _root.Path;
     protected string Data => Path.Combine(Root, "data");
     protected string Repo => Path.Combine(Root, "repo");
 
@@ -32,21 +28,7 @@ public abstract class RestoreTestBase : IDisposable
 
     public virtual void Dispose()
     {
-        SqliteConnection.ClearAllPools();
-        try { Directory.Delete(Root, recursive: true); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        _root.Dispose();
         GC.SuppressFinalize(this);
-    }
-
-    /// <summary>Collects what an engine reports.</summary>
-    protected sealed class RecordingObserver : IOperationObserver
-    {
-        public List<JameyProgress> Progresses { get; } = [];
-        public List<string> Warnings { get; } = [];
-        public List<string> Verboses { get; } = [];
-        public Action<JameyProgress>? OnProgress { get; init; }
-        public void Progress(JameyProgress progress) { lock (Progresses) Progresses.Add(progress); OnProgress?.Invoke(progress); }
-        public void Warning(string message) { lock (Warnings) Warnings.Add(message); }
-        public void Verbose(string message) { lock (Verboses) Verboses.Add(message); }
     }
 }

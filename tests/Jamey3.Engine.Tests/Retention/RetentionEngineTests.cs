@@ -184,7 +184,7 @@ public sealed class RetentionEngineTests : RestoreTestBase
         Assert.Contains("-Force", protectedOne.Message);
         Assert.Equal(RetentionRule.Protected, plan.Decisions.Single(d => d.BackupId == ids[1]).Rule);
         Assert.Equal(RetentionRule.NotRequested, plan.Decisions.Single(d => d.BackupId == ids[0]).Rule);
-        Assert.False(new RunHistory(Path.Combine(Repo, "state")).Read().Latest[RunOperation.Retention].LastAttempt!.Success);
+        Assert.False(new RunHistory(Path.Combine(Repo, "state")).Read().Latest[RunOperation.Retention].LastRun!.IsAttempt); // refusals, not a failed run
 
         Engine().Run(request with { BackupIds = [ids[1]], Force = true });
         Assert.Equal([ids[0], ids[3]], Listed());

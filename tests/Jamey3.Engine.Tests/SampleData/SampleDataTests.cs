@@ -244,19 +244,15 @@ public sealed class SampleCliTests : SampleDataTestBase
 public abstract class SampleDataTestBase : IDisposable
 {
     protected const long SmallSize = 200 * 1024;
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "jamey3-sample-tests-" + Guid.NewGuid().ToString("N"));
-
-    protected SampleDataTestBase() => System.IO.Directory.CreateDirectory(_root);
+    private readonly TempDirectory _root = new("sample-tests");
 
     public void Dispose()
     {
-        try { System.IO.Directory.Delete(_root, recursive: true); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
+        _root.Dispose();
         GC.SuppressFinalize(this);
     }
 
-    protected string NewPath(string name) => Path.Combine(_root, name);
+    protected string NewPath(string name) => _root.Combine(name);
 
     protected sealed record Row(string Id, string Content, string Timestamp, string Layer, string Tags, string Assoc, string Created, string Updated);
 

@@ -10,28 +10,28 @@ public class ArtifactTests
     static readonly ScheduleTrigger Every6 = ScheduleTrigger.EveryHours(6);
     static readonly ScheduleTrigger MonThu = ScheduleTrigger.Weekly([DayOfWeek.Monday, DayOfWeek.Thursday], "03:00");
 
-    static ScheduleDefinition Def(TempDir dir, ScheduleTrigger trigger) => Sched.Definition(dir.Path, trigger: trigger) with
+    static ScheduleDefinition Def(TempDirectory dir, ScheduleTrigger trigger) => Sched.Definition(dir.Path, trigger: trigger) with
     {
         // awkward but legal paths: every artifact must carry them intact
-        BackupPath = dir.Sub("back ups", "it's 100% $HOME"),
+        BackupPath = dir.Combine("back ups", "it's 100% $HOME"),
         WorkingDirectory = dir.Path,
         Verify = true,
-        MetricsTextFile = dir.Sub("metrics", "jamey3.prom"),
+        MetricsTextFile = dir.Combine("metrics", "jamey3.prom"),
     };
 
     /// <summary>State and home under a folder whose name every quoting scheme must survive ('%' is refused by Task Scheduler, so not there).</summary>
-    static ScheduleEnvironment Env(TempDir dir, bool percent = true) => Sched.Env(dir.Sub(percent ? "odd 'dir' \"q\" $x 100%" : "odd 'dir' \"q\" $x"));
+    static ScheduleEnvironment Env(TempDirectory dir, bool percent = true) => Sched.Env(dir.Combine(percent ? "odd 'dir' \"q\" $x 100%" : "odd 'dir' \"q\" $x"));
 
     [Fact]
     public void Preview_installs_nothing()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("sched");
         var runner = new FakeRunner();
         var store = new MemoryCrontab("0 1 * * * user\n");
         var env = Sched.Env(dir.Path, runner);
         foreach (IScheduler s in new IScheduler[]
                  {
-                     new CronScheduler(env, store), new SystemdScheduler(env, dir.Sub("units")),
+                     new CronScheduler(env, store), new SystemdScheduler(env, dir.Combine("units")),
                      new TaskSchedulerScheduler(env), new LaunchdScheduler(env),
                  })
         {
@@ -44,16 +44,16 @@ public class ArtifactTests
         Assert.Empty(runner.Calls);
         Assert.Equal(0, store.Writes);
         Assert.False(Directory.Exists(env.StateDirectory));
-        Assert.False(Directory.Exists(dir.Sub("units")));
+        Assert.False(Directory.Exists(dir.Combine("units")));
     }
 
     [Fact]
     public void Registered_artifacts_are_exactly_the_previewed_ones()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("sched");
         var env = Env(dir);
         var store = new MemoryCrontab();
-        var systemd = new SystemdScheduler(env, dir.Sub("units"));
+        var systemd = new SystemdScheduler(env, dir.Combine("units"));
         var p = systemd.Preview(Def(dir, MonThu));
         systemd.Register(Def(dir, MonThu));
         foreach (var a in p.Artifacts)
@@ -114,9 +114,9 @@ public class ArtifactTests
     [InlineData("monthu")]
     public void Systemd_units_are_well_formed_and_carry_the_command(string which)
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("sched");
         var trigger = which == "every6" ? Every6 : MonThu;
-        var p = new SystemdScheduler(Env(dir), dir.Sub("units")).Preview(Def(dir, trigger));
+        var p = new SystemdScheduler(Env(dir), dir.Combine("units")).Preview(Def(dir, trigger));
         var service = ParseUnit(p.Artifacts.Single(a => a.Kind == ScheduleArtifact.SystemdService).Content);
         var timer = ParseUnit(p.Artifacts.Single(a => a.Kind == ScheduleArtifact.SystemdTimer).Content);
 
@@ -139,11 +139,11 @@ public class ArtifactTests
     public void Systemd_analyze_verify_accepts_the_units()
     {
         Assert.True(ExternalTool.Exists("systemd-analyze"), "systemd-analyze is needed for this test; build.ps1 -Task Setup installs it.");
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("sched");
         foreach (var (name, trigger) in new[] { ("every6", Every6), ("monthu", MonThu), ("cron", ScheduleTrigger.Cron("5,35 8-18 1,15 */3 *")) })
         {
             var def = Def(dir, trigger) with { Name = name };
-            var p = new SystemdScheduler(Env(dir), dir.Sub("units")).Preview(def);
+            var p = new SystemdScheduler(Env(dir), dir.Combine("units")).Preview(def);
             var files = new List<string>();
             foreach (var a in p.Artifacts.Where(a => a.Kind is ScheduleArtifact.SystemdService or ScheduleArtifact.SystemdTimer))
             {
@@ -194,7 +194,7 @@ public class ArtifactTests
         return args;
     }
 
-    static XDocument TaskXml(TempDir dir, ScheduleTrigger trigger, out SchedulePreview preview)
+    static XDocument TaskXml(TempDirectory dir, ScheduleTrigger trigger, out SchedulePreview preview)
     {
         preview = new TaskSchedulerScheduler(Env(dir, percent: false)).Preview(Def(dir, trigger));
         var text = preview.Artifacts.Single(a => a.Kind == ScheduleArtifact.TaskXml).Content;
@@ -205,7 +205,7 @@ public class ArtifactTests
     [Fact]
     public void Task_xml_is_well_formed_and_carries_the_command()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("sched");
         var doc = TaskXml(dir, Every6, out var p);
         var root = doc.Root!;
         Assert.Equal(Task + "Task", root.Name);
@@ -230,7 +230,7 @@ public class ArtifactTests
     [Fact]
     public void Task_Scheduler_refuses_percent_signs_it_would_expand()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("sched");
         var e = Assert.Throws<Jamey3.Engine.Errors.JameyException>(() => new TaskSchedulerScheduler(Env(dir)).Preview(Def(dir, Every6)));
         Assert.Equal("InvalidScheduleDefinition", e.ErrorId);
         Assert.Contains("environment variable", e.Message);
@@ -239,7 +239,7 @@ public class ArtifactTests
     [Fact]
     public void Task_triggers_for_every_6_hours_and_weekly()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("sched");
         var every6 = TaskXml(dir, Every6, out _).Root!.Element(Task + "Triggers")!.Elements().Single();
         Assert.Equal(Task + "CalendarTrigger", every6.Name);
         Assert.Equal("2001-01-01T00:00:00", every6.Element(Task + "StartBoundary")!.Value);
@@ -258,7 +258,7 @@ public class ArtifactTests
     [Fact]
     public void Task_triggers_for_cron_and_odd_intervals()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("sched");
         // 09:00, 12:00, 17:00 are not a series: three triggers
         var three = TaskXml(dir, ScheduleTrigger.Cron("0 9,12,17 * * *"), out _).Root!.Descendants(Task + "CalendarTrigger").ToList();
         Assert.Equal(["2001-01-01T09:00:00", "2001-01-01T12:00:00", "2001-01-01T17:00:00"], three.Select(t => t.Element(Task + "StartBoundary")!.Value));
@@ -297,11 +297,11 @@ public class ArtifactTests
     public void Xmllint_accepts_the_task_xml_and_the_plist()
     {
         Assert.True(ExternalTool.Exists("xmllint"), "xmllint is needed for this test; build.ps1 -Task Setup installs it.");
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("sched");
         foreach (var t in new[] { Every6, MonThu })
         {
             var task = new TaskSchedulerScheduler(Env(dir, percent: false)).Preview(Def(dir, t)).Artifacts.Single(a => a.Kind == ScheduleArtifact.TaskXml);
-            var path = dir.Sub("task.xml");
+            var path = dir.Combine("task.xml");
             File.WriteAllText(path, task.Content, new UnicodeEncoding(false, true)); // as schtasks gets it
             var r = ExternalTool.Run("xmllint", "--noout", path);
             Assert.True(r!.Value.ExitCode == 0, r.Value.Output);
@@ -318,7 +318,7 @@ public class ArtifactTests
     [Fact]
     public void Plist_has_the_doctype_and_the_right_keys()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("sched");
         var p = new LaunchdScheduler(Env(dir)).Preview(Def(dir, MonThu));
         var artifact = p.Artifacts.Single(a => a.Kind == ScheduleArtifact.LaunchdPlist);
         Assert.Equal(Path.Combine(Env(dir).HomeDirectory, "Library", "LaunchAgents", "com.jamey3.backup.nightly.plist"), artifact.Location);
@@ -346,9 +346,9 @@ public class ArtifactTests
     public void Plist_reads_back_with_a_real_plist_parser()
     {
         Assert.True(ExternalTool.Exists("python3"), "python3 is needed for this test; build.ps1 -Task Setup installs it.");
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("sched");
         var p = new LaunchdScheduler(Env(dir)).Preview(Def(dir, Every6));
-        var path = dir.Sub("job.plist");
+        var path = dir.Combine("job.plist");
         File.WriteAllText(path, p.Artifacts.Single(a => a.Kind == ScheduleArtifact.LaunchdPlist).Content, new UTF8Encoding(false));
         var r = ExternalTool.Run("python3", "-c",
             "import json,plistlib,sys; d=plistlib.load(open(sys.argv[1],'rb')); print(json.dumps([d['Label'], d['ProgramArguments'], d['StartCalendarInterval'], d['RunAtLoad']]))",

@@ -15,7 +15,7 @@ public class RealCrontabTests
     public void Register_list_and_unregister_with_the_crontab_program()
     {
         Assert.True(ExternalTool.Exists("crontab"), "crontab is needed for this test; build.ps1 -Task Setup installs it.");
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("sched");
         var env = Sched.Env(dir.Path, SystemProcessRunner.Instance);
         var user = env.IsRoot || Environment.UserName == "root" ? "nobody" : null;
         var store = new CrontabCommandStore(SystemProcessRunner.Instance, "crontab", user);

@@ -58,16 +58,15 @@ public class RunScriptTests
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
-    [Fact]
+    [UnixFact] // the artifacts under test are POSIX sh lines
     public void The_cron_line_and_the_Command_by_hand_give_the_same_result()
     {
         var repo = RepoRoot();
         var dotnet = SchedulerDetector.FindOnPath("dotnet");
-        if (OperatingSystem.IsWindows()) return; // the artifacts under test are POSIX sh lines
         Assert.True(repo is not null && dotnet is not null, "needs the repository checkout and dotnet on PATH");
 
-        using var dir = new TempDir();
-        var awkward = dir.Sub("it's 100% $HOME `x`");
+        using var dir = new TempDirectory("sched");
+        var awkward = dir.Combine("it's 100% $HOME `x`");
         var module = Path.Combine(awkward, "module");
         Directory.CreateDirectory(module);
         File.WriteAllText(Path.Combine(module, "Jamey3.psm1"), FakeModule);

@@ -10,7 +10,7 @@ public class SchedulerTests
     [Fact]
     public void Cron_register_list_and_unregister_with_a_user_crontab()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("sched");
         var store = new MemoryCrontab(UserLines);
         var cron = new CronScheduler(Sched.Env(dir.Path), store);
         var def = Sched.Definition(dir.Path);
@@ -24,7 +24,7 @@ public class SchedulerTests
         Assert.StartsWith(UserLines, store.Text);
         Assert.True(File.Exists(info.ScriptPath));
         Assert.True(Directory.Exists(Path.GetDirectoryName(info.LogPath))); // created before the first run
-        Assert.Equal(dir.Sub("state", "logs", "schedule-nightly.log"), info.LogPath);
+        Assert.Equal(dir.Combine("state", "logs", "schedule-nightly.log"), info.LogPath);
 
         var entry = Crontab.Parse(store.Text).Single();
         Assert.Equal("0 */6 * * *", entry.Schedule);
@@ -48,7 +48,7 @@ public class SchedulerTests
     [Fact]
     public void An_existing_name_without_Force_fails_and_changes_nothing()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("sched");
         var store = new MemoryCrontab(UserLines);
         var cron = new CronScheduler(Sched.Env(dir.Path), store);
         cron.Register(Sched.Definition(dir.Path));
@@ -71,7 +71,7 @@ public class SchedulerTests
     [Fact]
     public void Two_schedules_coexist_and_are_removed_independently()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("sched");
         var store = new MemoryCrontab(UserLines);
         var cron = new CronScheduler(Sched.Env(dir.Path), store);
         cron.Register(Sched.Definition(dir.Path, "nightly"));
@@ -89,7 +89,7 @@ public class SchedulerTests
     [Fact]
     public void A_bad_trigger_registers_nothing()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("sched");
         var store = new MemoryCrontab(UserLines);
         var cron = new CronScheduler(Sched.Env(dir.Path), store);
         var e = Assert.Throws<ScheduleTriggerException>(() => cron.Register(Sched.Definition(dir.Path, trigger: ScheduleTrigger.EveryHours(5))));
@@ -101,7 +101,7 @@ public class SchedulerTests
     [Fact]
     public void Unregistering_an_unknown_name_is_ScheduleNotFound()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("sched");
         var cron = new CronScheduler(Sched.Env(dir.Path), new MemoryCrontab(UserLines));
         var e = Assert.Throws<JameyException>(() => cron.Unregister("nope"));
         Assert.Equal("ScheduleNotFound", e.ErrorId);
@@ -112,7 +112,7 @@ public class SchedulerTests
     [Fact]
     public void A_hand_edited_cron_line_is_listed_as_installed()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("sched");
         var store = new MemoryCrontab();
         var cron = new CronScheduler(Sched.Env(dir.Path), store);
         cron.Register(Sched.Definition(dir.Path));
@@ -125,7 +125,7 @@ public class SchedulerTests
     [Fact]
     public void A_schedule_whose_script_was_deleted_is_still_listed_and_removable()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("sched");
         var store = new MemoryCrontab();
         var cron = new CronScheduler(Sched.Env(dir.Path), store);
         var info = cron.Register(Sched.Definition(dir.Path));
@@ -139,12 +139,12 @@ public class SchedulerTests
     [Fact]
     public void A_name_taken_by_another_scheduler_is_refused_even_with_Force()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("sched");
         var env = Sched.Env(dir.Path);
         var crontab = new MemoryCrontab();
         new CronScheduler(env, crontab).Register(Sched.Definition(dir.Path));
         var script = File.ReadAllText(env.ScriptPath("nightly"));
-        var systemd = new SystemdScheduler(env, dir.Sub("units"));
+        var systemd = new SystemdScheduler(env, dir.Combine("units"));
         foreach (var force in new[] { false, true })
         {
             var e = Assert.Throws<JameyException>(() => systemd.Register(Sched.Definition(dir.Path), force));
@@ -153,19 +153,19 @@ public class SchedulerTests
             Assert.Contains("Unregister it there first", e.Message);
         }
         Assert.Equal(script, File.ReadAllText(env.ScriptPath("nightly"))); // cron still runs what it ran
-        Assert.False(Directory.Exists(dir.Sub("units")));
+        Assert.False(Directory.Exists(dir.Combine("units")));
     }
 
     [Fact]
     public void Systemd_registers_units_and_drives_systemctl()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("sched");
         var runner = new FakeRunner();
-        var systemd = new SystemdScheduler(Sched.Env(dir.Path, runner), dir.Sub("units"));
+        var systemd = new SystemdScheduler(Sched.Env(dir.Path, runner), dir.Combine("units"));
         var info = systemd.Register(Sched.Definition(dir.Path));
 
-        Assert.True(File.Exists(dir.Sub("units", "jamey3-backup-nightly.service")));
-        Assert.True(File.Exists(dir.Sub("units", "jamey3-backup-nightly.timer")));
+        Assert.True(File.Exists(dir.Combine("units", "jamey3-backup-nightly.service")));
+        Assert.True(File.Exists(dir.Combine("units", "jamey3-backup-nightly.timer")));
         Assert.Equal(
             ["systemctl --user daemon-reload", "systemctl --user enable jamey3-backup-nightly.timer", "systemctl --user restart jamey3-backup-nightly.timer"],
             runner.CommandLines);
@@ -174,23 +174,23 @@ public class SchedulerTests
         runner.Calls.Clear();
         systemd.Unregister("nightly");
         Assert.Equal(["systemctl --user disable --now jamey3-backup-nightly.timer", "systemctl --user daemon-reload"], runner.CommandLines);
-        Assert.Empty(Directory.GetFiles(dir.Sub("units")));
+        Assert.Empty(Directory.GetFiles(dir.Combine("units")));
         Assert.False(File.Exists(info.ScriptPath));
     }
 
     [Fact]
     public void Systemd_failure_rolls_everything_back()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("sched");
         var runner = new FakeRunner
         {
             Respond = (_, args) => args.Contains("enable") ? new ProcessResult(1, "", "Failed to connect to bus: No medium found\n") : new ProcessResult(0, "", ""),
         };
-        var systemd = new SystemdScheduler(Sched.Env(dir.Path, runner), dir.Sub("units"));
+        var systemd = new SystemdScheduler(Sched.Env(dir.Path, runner), dir.Combine("units"));
         var e = Assert.Throws<JameyException>(() => systemd.Register(Sched.Definition(dir.Path)));
         Assert.Equal("SchedulerCommandFailed", e.ErrorId);
         Assert.Contains("Failed to connect to bus", e.Message);
-        Assert.Empty(Directory.GetFiles(dir.Sub("units")));
+        Assert.Empty(Directory.GetFiles(dir.Combine("units")));
         Assert.False(File.Exists(Sched.Env(dir.Path).ScriptPath("nightly")));
         Assert.Equal("systemctl --user daemon-reload", runner.CommandLines.Last());
     }
@@ -198,21 +198,21 @@ public class SchedulerTests
     [Fact]
     public void Root_systemd_units_use_the_system_manager()
     {
-        using var dir = new TempDir();
-        var env = new ScheduleEnvironment { StateDirectory = dir.Sub("s"), IsRoot = true, HomeDirectory = "/root" };
+        using var dir = new TempDirectory("sched");
+        var env = new ScheduleEnvironment { StateDirectory = dir.Combine("s"), IsRoot = true, HomeDirectory = "/root" };
         Assert.Equal("/etc/systemd/system", new SystemdScheduler(env).UnitDirectory);
-        var user = new ScheduleEnvironment { StateDirectory = dir.Sub("s"), IsRoot = false, HomeDirectory = "/home/u" };
+        var user = new ScheduleEnvironment { StateDirectory = dir.Combine("s"), IsRoot = false, HomeDirectory = "/home/u" };
         Assert.EndsWith("/systemd/user", new SystemdScheduler(user).UnitDirectory);
     }
 
     [Fact]
     public void Launchd_bootstraps_the_plist_in_the_gui_domain()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("sched");
         var runner = new FakeRunner();
         var launchd = new LaunchdScheduler(Sched.Env(dir.Path, runner));
         launchd.Register(Sched.Definition(dir.Path));
-        var plist = dir.Sub("home", "Library", "LaunchAgents", "com.jamey3.backup.nightly.plist");
+        var plist = dir.Combine("home", "Library", "LaunchAgents", "com.jamey3.backup.nightly.plist");
         Assert.True(File.Exists(plist));
         Assert.Equal(["launchctl bootout gui/501/com.jamey3.backup.nightly", $"launchctl bootstrap gui/501 {plist}"], runner.CommandLines);
         Assert.Equal(["nightly"], launchd.List().Select(s => s.Name));
@@ -226,7 +226,7 @@ public class SchedulerTests
     [Fact]
     public void Task_Scheduler_creates_from_xml_and_lists_only_its_folder()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("sched");
         string? xmlSeen = null;
         var runner = new FakeRunner();
         runner.Respond = (_, args) =>
@@ -255,7 +255,7 @@ public class SchedulerTests
     [Fact]
     public void A_missing_scheduler_program_is_SchedulerUnavailable()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("sched");
         var env = Sched.Env(dir.Path, SystemProcessRunner.Instance);
         var cron = new CronScheduler(env, new CrontabCommandStore(SystemProcessRunner.Instance, "/nonexistent/crontab"));
         var e = Assert.Throws<JameyException>(() => cron.Register(Sched.Definition(dir.Path)));
@@ -264,12 +264,11 @@ public class SchedulerTests
         Assert.False(File.Exists(env.ScriptPath("nightly")));
     }
 
-    [Fact]
+    [UnixFact] // the Task Scheduler refusal is what is checked, so it cannot run on Windows
     public void Schedulers_refuse_a_platform_they_do_not_run_on()
     {
-        using var dir = new TempDir();
-        if (OperatingSystem.IsWindows()) return;
-        var env = new ScheduleEnvironment { StateDirectory = dir.Sub("state"), HomeDirectory = dir.Sub("home"), Runner = new FakeRunner(), CheckPlatform = true };
+        using var dir = new TempDirectory("sched");
+        var env = new ScheduleEnvironment { StateDirectory = dir.Combine("state"), HomeDirectory = dir.Combine("home"), Runner = new FakeRunner(), CheckPlatform = true };
         var e = Assert.Throws<JameyException>(() => new TaskSchedulerScheduler(env).Register(Sched.Definition(dir.Path)));
         Assert.Equal("SchedulerUnavailable", e.ErrorId);
         Assert.False(File.Exists(env.ScriptPath("nightly")));
@@ -280,7 +279,7 @@ public class SchedulerTests
     [Fact]
     public void Definitions_with_relative_or_multi_line_paths_are_refused()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory("sched");
         var cron = new CronScheduler(Sched.Env(dir.Path), new MemoryCrontab());
         foreach (var bad in new[]
                  {

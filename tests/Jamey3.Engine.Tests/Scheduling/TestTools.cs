@@ -2,19 +2,6 @@ using System.Diagnostics;
 
 namespace Jamey3.Engine.Tests.Scheduling;
 
-sealed class TempDir : IDisposable
-{
-    public TempDir()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "jamey3-sched-" + Guid.NewGuid().ToString("N")[..10]);
-        Directory.CreateDirectory(Path);
-    }
-
-    public string Path { get; }
-    public string Sub(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
-    public void Dispose() { try { Directory.Delete(Path, recursive: true); } catch (IOException) { } }
-}
-
 /// <summary>Programs the tests use as independent checkers (sh, systemd-analyze, xmllint, crontab, python3) when installed.</summary>
 static class ExternalTool
 {

@@ -1,0 +1,106 @@
+using System.Reflection;
+
+namespace Jamey3.Engine.Errors;
+
+/// <summary>One stable error: the id scripts match on (FullyQualifiedErrorId) and its kind (the PowerShell category).</summary>
+public sealed record JameyError(string Id, JameyErrorKind Kind)
+{
+    public override string ToString() => Id;
+}
+
+/// <summary>
+/// The error catalogue: every ErrorId Jamey3 reports is declared here, once, with its kind, and
+/// listed in about_Jamey3 (a test holds all three together). Code throws with these entries, never
+/// with a literal id, so an id cannot drift into two spellings or two categories.
+/// </summary>
+public static class JameyErrors
+{
+    static JameyError E(string id, JameyErrorKind kind) => new(id, kind);
+
+    // Settings, arguments and the data directory
+    public static readonly JameyError InvalidConfigurationValue = E(nameof(InvalidConfigurationValue), JameyErrorKind.InvalidConfiguration);
+    public static readonly JameyError DataPathNotFound = E(nameof(DataPathNotFound), JameyErrorKind.NotFound);
+
+    // Repository and backups
+    public static readonly JameyError RepositoryBusy = E(nameof(RepositoryBusy), JameyErrorKind.Busy);
+    public static readonly JameyError BackupNotFound = E(nameof(BackupNotFound), JameyErrorKind.NotFound);
+    public static readonly JameyError InvalidManifest = E(nameof(InvalidManifest), JameyErrorKind.InvalidData);
+    public static readonly JameyError IndexNotFound = E(nameof(IndexNotFound), JameyErrorKind.ResourceUnavailable);
+    public static readonly JameyError IndexSnapshotFailed = E(nameof(IndexSnapshotFailed), JameyErrorKind.ResourceUnavailable);
+    public static readonly JameyError DatabaseSnapshotFailed = E(nameof(DatabaseSnapshotFailed), JameyErrorKind.ResourceUnavailable);
+
+    // Verification and restore
+    public static readonly JameyError BackupVerificationFailed = E(nameof(BackupVerificationFailed), JameyErrorKind.InvalidData);
+    public static readonly JameyError DataInUse = E(nameof(DataInUse), JameyErrorKind.Busy);
+    public static readonly JameyError RestoreInProgress = E(nameof(RestoreInProgress), JameyErrorKind.Busy);
+    public static readonly JameyError ComponentNotInBackup = E(nameof(ComponentNotInBackup), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError UnsafeBackupPath = E(nameof(UnsafeBackupPath), JameyErrorKind.InvalidData);
+    public static readonly JameyError UnsafeTargetPath = E(nameof(UnsafeTargetPath), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError RestoreSwapFailed = E(nameof(RestoreSwapFailed), JameyErrorKind.WriteFailed);
+    public static readonly JameyError RestoreRecoveryFailed = E(nameof(RestoreRecoveryFailed), JameyErrorKind.WriteFailed);
+    public static readonly JameyError NotEnoughSpace = E(nameof(NotEnoughSpace), JameyErrorKind.ResourceUnavailable);
+    public static readonly JameyError RestoreWriteFailed = E(nameof(RestoreWriteFailed), JameyErrorKind.WriteFailed);
+    public static readonly JameyError MultipleBackupsForOneTarget = E(nameof(MultipleBackupsForOneTarget), JameyErrorKind.InvalidArgument);
+
+    // Retention and removal
+    public static readonly JameyError BackupProtected = E(nameof(BackupProtected), JameyErrorKind.Refused);
+    public static readonly JameyError BackupInProgress = E(nameof(BackupInProgress), JameyErrorKind.Busy);
+    public static readonly JameyError RemoveBackupFailed = E(nameof(RemoveBackupFailed), JameyErrorKind.WriteFailed);
+    public static readonly JameyError InvalidRetentionPolicy = E(nameof(InvalidRetentionPolicy), JameyErrorKind.InvalidArgument);
+
+    // Scheduling
+    public static readonly JameyError InvalidScheduleTrigger = E(nameof(InvalidScheduleTrigger), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError InvalidScheduleName = E(nameof(InvalidScheduleName), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError InvalidScheduleDefinition = E(nameof(InvalidScheduleDefinition), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError ScheduleExists = E(nameof(ScheduleExists), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError ScheduleNotFound = E(nameof(ScheduleNotFound), JameyErrorKind.NotFound);
+    public static readonly JameyError SchedulerUnavailable = E(nameof(SchedulerUnavailable), JameyErrorKind.ResourceUnavailable);
+    public static readonly JameyError SchedulerCommandFailed = E(nameof(SchedulerCommandFailed), JameyErrorKind.WriteFailed);
+
+    // Metrics
+    public static readonly JameyError MetricsPortInUse = E(nameof(MetricsPortInUse), JameyErrorKind.ResourceUnavailable);
+    public static readonly JameyError InvalidMetricsHost = E(nameof(InvalidMetricsHost), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError InvalidMetricsPort = E(nameof(InvalidMetricsPort), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError MetricsAddressUnavailable = E(nameof(MetricsAddressUnavailable), JameyErrorKind.ResourceUnavailable);
+    public static readonly JameyError MetricsAccessDenied = E(nameof(MetricsAccessDenied), JameyErrorKind.PermissionDenied);
+    public static readonly JameyError MetricsStartFailed = E(nameof(MetricsStartFailed), JameyErrorKind.ResourceUnavailable);
+    public static readonly JameyError MetricsExporterNotFound = E(nameof(MetricsExporterNotFound), JameyErrorKind.NotFound);
+
+    // Failures from the system, classified by JameyFailures (never thrown by name)
+    public static readonly JameyError DiskFull = E(nameof(DiskFull), JameyErrorKind.ResourceUnavailable);
+    public static readonly JameyError ReadOnlyFileSystem = E(nameof(ReadOnlyFileSystem), JameyErrorKind.PermissionDenied);
+    public static readonly JameyError AccessDenied = E(nameof(AccessDenied), JameyErrorKind.PermissionDenied);
+    public static readonly JameyError PathNotFound = E(nameof(PathNotFound), JameyErrorKind.NotFound);
+    public static readonly JameyError IOFailure = E(nameof(IOFailure), JameyErrorKind.WriteFailed);
+    public static readonly JameyError OperationCancelled = E(nameof(OperationCancelled), JameyErrorKind.OperationStopped);
+    public static readonly JameyError UnexpectedError = E(nameof(UnexpectedError), JameyErrorKind.Unexpected);
+
+    /// <summary>Every entry, in declaration order.</summary>
+    public static IReadOnlyList<JameyError> All { get; } = typeof(JameyErrors)
+        .GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(f => f.FieldType == typeof(JameyError))
+        .Select(f => (JameyError)f.GetValue(null)!)
+        .ToArray();
+
+    /// <summary>
+    /// The name of the PowerShell ErrorCategory each kind becomes (the engine does not reference
+    /// PowerShell; the cmdlets' ErrorMapping parses the name, and about_Jamey3 lists it).
+    /// </summary>
+    public static string CategoryName(JameyErrorKind kind) => kind switch
+    {
+        JameyErrorKind.InvalidArgument or JameyErrorKind.InvalidConfiguration => "InvalidArgument",
+        JameyErrorKind.NotFound => "ObjectNotFound",
+        JameyErrorKind.Busy => "ResourceBusy",
+        JameyErrorKind.InvalidData => "InvalidData",
+        JameyErrorKind.PermissionDenied => "PermissionDenied",
+        JameyErrorKind.WriteFailed => "WriteError",
+        JameyErrorKind.OperationStopped => "OperationStopped",
+        JameyErrorKind.NotEnabled => "NotEnabled",
+        JameyErrorKind.ResourceUnavailable => "ResourceUnavailable",
+        JameyErrorKind.Refused => "InvalidOperation",
+        _ => "NotSpecified",
+    };
+
+    /// <summary>The entry with this id, or null.</summary>
+    public static JameyError? Find(string id) => All.FirstOrDefault(e => e.Id == id);
+}
