@@ -37,432 +37,8 @@ param(
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 
-# ---------------------------------------------------------------------------
-# A reader for the subset of YAML used by Prometheus rule and test files:
-# block mappings and sequences, plain, quoted and block (| >) scalars, and
-# flow collections ([a, b], {k: v}). Every scalar is returned as a string.
-# Anchors, aliases, tags and multiple documents are rejected, not guessed at.
-# ---------------------------------------------------------------------------
-class MiniYaml {
-    hidden [string[]] $Lines
-    hidden [int] $Pos
-    hidden [string] $Source
-    hidden [string] $Flow
-    hidden [int] $FlowPos
-
-    hidden MiniYaml([string[]] $lines, [string] $source) {
-        $this.Lines = $lines
-        $this.Pos = 0
-        $this.Source = $source
-    }
-
-    static [object] ReadFile([string] $path) {
-        $reader = [MiniYaml]::new([IO.File]::ReadAllLines($path), $path)
-        return $reader.ReadDocument()
-    }
-
-    hidden [object] ReadDocument() {
-        $this.SkipBlank()
-        if ($this.Pos -lt $this.Lines.Count -and $this.Lines[$this.Pos].TrimEnd() -eq '---') {
-            $this.Pos++
-            $this.SkipBlank()
-        }
-        if ($this.Pos -ge $this.Lines.Count) { return $null }
-        $value = $this.ReadNode($this.IndentOf($this.Pos))
-        $this.SkipBlank()
-        if ($this.Pos -lt $this.Lines.Count) { $this.Fail('unexpected content (bad indentation or a second document)') }
-        return $value
-    }
-
-    hidden [void] Fail([string] $message) {
-        throw "$($this.Source):$([Math]::Min($this.Pos + 1, $this.Lines.Count)): $message"
-    }
-
-    hidden [bool] IsBlank([int] $i) {
-        $t = $this.Lines[$i].Trim()
-        return $t -eq '' -or $t.StartsWith('#')
-    }
-
-    hidden [void] SkipBlank() {
-        while ($this.Pos -lt $this.Lines.Count -and $this.IsBlank($this.Pos)) { $this.Pos++ }
-    }
-
-    hidden [int] IndentOf([int] $i) {
-        $line = $this.Lines[$i]
-        if ($line.Contains("`t")) { $this.Pos = $i; $this.Fail('tab characters are not allowed in YAML indentation') }
-        return $line.Length - $line.TrimStart(' ').Length
-    }
-
-    static [bool] IsSequenceEntry([string] $text) {
-        return $text -eq '-' -or $text.StartsWith('- ')
-    }
-
-    # "key: ..." -> the key's match, or $null when the text is not a mapping entry.
-    static [System.Text.RegularExpressions.Match] MatchKey([string] $text) {
-        $m = [regex]::Match($text, '^(?:"(?<dq>(?:[^"\\]|\\.)*)"|''(?<sq>(?:[^'']|'''')*)''|(?<plain>[^\s#''"\[\]{},&*!|>%@`-][^#]*?|-[^\s#][^#]*?))[ ]*:(?=[ ]|$)')
-        if ($m.Success) { return $m }
-        return $null
-    }
-
-    static [string] KeyText([System.Text.RegularExpressions.Match] $m) {
-        if ($m.Groups['dq'].Success) { return [MiniYaml]::Unescape($m.Groups['dq'].Value) }
-        if ($m.Groups['sq'].Success) { return $m.Groups['sq'].Value.Replace("''", "'") }
-        return $m.Groups['plain'].Value.Trim()
-    }
-
-    # The node starting at the current line, whose indentation is $indent.
-    hidden [object] ReadNode([int] $indent) {
-        $text = $this.Lines[$this.Pos].Substring($indent)
-        if ([MiniYaml]::IsSequenceEntry($text)) { return $this.ReadSequence($indent) }
-        if ($null -ne [MiniYaml]::MatchKey($text)) { return $this.ReadMapping($indent) }
-        # A lone scalar (document or nested value on its own line).
-        $this.Pos++
-        return $this.ReadValue($text, $indent - 1)
-    }
-
-    hidden [object] ReadSequence([int] $indent) {
-        $items = [System.Collections.Generic.List[object]]::new()
-        while ($true) {
-            $this.SkipBlank()
-            if ($this.Pos -ge $this.Lines.Count -or $this.IndentOf($this.Pos) -ne $indent) { break }
-            $text = $this.Lines[$this.Pos].Substring($indent)
-            if (-not [MiniYaml]::IsSequenceEntry($text)) { break }
-            $rest = if ($text.Length -gt 1) { $text.Substring(2) } else { '' }
-            $content = $rest.TrimStart(' ')
-            if ($content -eq '' -or $content.StartsWith('#')) {
-                $this.Pos++
-                $items.Add($this.ReadChild($indent))
-                continue
-            }
-            $inner = $indent + 2 + ($rest.Length - $content.Length)
-            if ([MiniYaml]::IsSequenceEntry($content) -or $null -ne [MiniYaml]::MatchKey($content)) {
-                # "- key: value" or "- - x": the dash acts as indentation for the entry.
-                $this.Lines[$this.Pos] = (' ' * $inner) + $content
-                $items.Add($this.ReadNode($inner))
-            }
-            else {
-                $this.Pos++
-                $items.Add($this.ReadValue($content, $indent))
-            }
-        }
-        return $items.ToArray()
-    }
-
-    hidden [object] ReadMapping([int] $indent) {
-        $map = [System.Collections.Specialized.OrderedDictionary]::new()
-        while ($true) {
-            $this.SkipBlank()
-            if ($this.Pos -ge $this.Lines.Count) { break }
-            $lineIndent = $this.IndentOf($this.Pos)
-            if ($lineIndent -lt $indent) { break }
-            if ($lineIndent -gt $indent) { $this.Fail('unexpected indentation') }
-            $text = $this.Lines[$this.Pos].Substring($indent)
-            if ([MiniYaml]::IsSequenceEntry($text)) { break }
-            $m = [MiniYaml]::MatchKey($text)
-            if ($null -eq $m) { $this.Fail("expected 'key: value', found: $text") }
-            $key = [MiniYaml]::KeyText($m)
-            if ($map.Contains($key)) { $this.Fail("duplicate key '$key'") }
-            $this.Pos++
-            $map[$key] = $this.ReadValue($text.Substring($m.Length), $indent)
-        }
-        return $map
-    }
-
-    # The value of an entry whose text after "key:" (or "- ") is $rest; the
-    # entry sits at $indent and the current line is the one after it.
-    hidden [object] ReadValue([string] $rest, [int] $indent) {
-        $rest = $rest.Trim()
-        if ($rest -eq '' -or $rest.StartsWith('#')) {
-            $this.SkipBlank()
-            if ($this.Pos -ge $this.Lines.Count) { return $null }
-            $childIndent = $this.IndentOf($this.Pos)
-            if ($childIndent -gt $indent) { return $this.ReadNode($childIndent) }
-            if ($childIndent -eq $indent -and [MiniYaml]::IsSequenceEntry($this.Lines[$this.Pos].Substring($indent))) {
-                return $this.ReadSequence($indent)
-            }
-            return $null
-        }
-        $first = $rest[0]
-        if ($first -eq '&' -or $first -eq '*' -or $first -eq '!') {
-            $this.Pos--
-            $this.Fail('anchors, aliases and tags are not supported')
-        }
-        if ($first -eq '|' -or $first -eq '>') { return $this.ReadBlockScalar($rest, $indent) }
-        if ($first -eq '"' -or $first -eq "'") { return $this.ReadQuoted($rest, $indent) }
-        if ($first -eq '[' -or $first -eq '{') { return $this.ReadFlowText($rest, $indent) }
-        return $this.ReadPlain($rest, $indent)
-    }
-
-    hidden [object] ReadChild([int] $parentIndent) {
-        $this.SkipBlank()
-        if ($this.Pos -ge $this.Lines.Count) { return $null }
-        $childIndent = $this.IndentOf($this.Pos)
-        if ($childIndent -le $parentIndent) { return $null }
-        return $this.ReadNode($childIndent)
-    }
-
-    static [string] StripComment([string] $text) {
-        $m = [regex]::Match($text, '(^|\s)#')
-        if ($m.Success) { return $text.Substring(0, $m.Index) }
-        return $text
-    }
-
-    # Lines indented deeper than $indent that continue a plain or quoted scalar.
-    hidden [string[]] TakeContinuation([int] $indent, [bool] $stopAtComment) {
-        $taken = [System.Collections.Generic.List[string]]::new()
-        while ($this.Pos -lt $this.Lines.Count) {
-            $line = $this.Lines[$this.Pos]
-            $trimmed = $line.Trim()
-            if ($trimmed -eq '') {
-                # A blank line continues the scalar only if more of it follows.
-                $next = $this.Pos + 1
-                while ($next -lt $this.Lines.Count -and $this.Lines[$next].Trim() -eq '') { $next++ }
-                if ($next -ge $this.Lines.Count -or $this.IndentOf($next) -le $indent) { break }
-                $taken.Add('')
-                $this.Pos++
-                continue
-            }
-            if ($this.IndentOf($this.Pos) -le $indent) { break }
-            if ($stopAtComment -and $trimmed.StartsWith('#')) { break }
-            $taken.Add($trimmed)
-            $this.Pos++
-        }
-        return $taken.ToArray()
-    }
-
-    # Joins scalar lines the way YAML folds them: a line break becomes a space,
-    # an empty line becomes a line break.
-    static [string] Fold([string[]] $parts) {
-        $sb = [System.Text.StringBuilder]::new()
-        $pendingBreaks = 0
-        $started = $false
-        foreach ($part in $parts) {
-            if ($part -eq '') { $pendingBreaks++; continue }
-            if ($started) {
-                if ($pendingBreaks -gt 0) { [void]$sb.Append("`n" * $pendingBreaks) } else { [void]$sb.Append(' ') }
-            }
-            [void]$sb.Append($part)
-            $pendingBreaks = 0
-            $started = $true
-        }
-        return $sb.ToString()
-    }
-
-    hidden [string] ReadPlain([string] $rest, [int] $indent) {
-        $parts = [System.Collections.Generic.List[string]]::new()
-        $parts.Add([MiniYaml]::StripComment($rest).Trim())
-        if ($rest -match '(^|\s)#') { return $parts[0] }
-        foreach ($line in $this.TakeContinuation($indent, $true)) {
-            $parts.Add([MiniYaml]::StripComment($line).Trim())
-        }
-        return [MiniYaml]::Fold($parts.ToArray())
-    }
-
-    hidden [string] ReadQuoted([string] $rest, [int] $indent) {
-        $quote = $rest[0]
-        $text = $rest
-        $physical = [System.Collections.Generic.List[string]]::new()
-        $physical.Add($rest)
-        while ($true) {
-            $end = [MiniYaml]::ClosingQuote($text, $quote)
-            if ($end -ge 0) {
-                $after = [MiniYaml]::StripComment($text.Substring($end + 1)).Trim()
-                if ($after -ne '') { $this.Pos--; $this.Fail("unexpected text after quoted scalar: $after") }
-                break
-            }
-            if ($this.Pos -ge $this.Lines.Count) { $this.Fail('unterminated quoted scalar') }
-            $next = $this.Lines[$this.Pos].Trim()
-            $this.Pos++
-            $physical.Add($next)
-            $text = $text + "`n" + $next
-        }
-        # Fold the physical lines, then drop the quotes.
-        $folded = [MiniYaml]::Fold($physical.ToArray())
-        $body = $folded.Substring(1, [MiniYaml]::ClosingQuote($folded, $quote) - 1)
-        if ($quote -eq "'") { return $body.Replace("''", "'") }
-        return [MiniYaml]::Unescape($body)
-    }
-
-    static [int] ClosingQuote([string] $text, [char] $quote) {
-        for ($i = 1; $i -lt $text.Length; $i++) {
-            $c = $text[$i]
-            if ($quote -eq '"' -and $c -eq '\') { $i++; continue }
-            if ($c -eq $quote) {
-                if ($quote -eq "'" -and $i + 1 -lt $text.Length -and $text[$i + 1] -eq "'") { $i++; continue }
-                return $i
-            }
-        }
-        return -1
-    }
-
-    static [string] Unescape([string] $text) {
-        return [regex]::Replace($text, '\\(u[0-9A-Fa-f]{4}|.)', {
-                param($m)
-                $e = $m.Groups[1].Value
-                switch -CaseSensitive ($e) {
-                    'n' { return "`n" }
-                    't' { return "`t" }
-                    'r' { return "`r" }
-                    '0' { return [string][char]0 }
-                    ' ' { return ' ' }
-                }
-                if ($e.Length -eq 5) { return [string][char][Convert]::ToInt32($e.Substring(1), 16) }
-                return $e
-            })
-    }
-
-    hidden [string] ReadBlockScalar([string] $header, [int] $indent) {
-        $h = [regex]::Match([MiniYaml]::StripComment($header).Trim(), '^(?<style>[|>])(?<a>[+-]?)(?<digits>[1-9]?)(?<b>[+-]?)$')
-        if (-not $h.Success) { $this.Pos--; $this.Fail("bad block scalar header: $header") }
-        $chomp = $h.Groups['a'].Value + $h.Groups['b'].Value
-        $blockIndent = -1
-        if ($h.Groups['digits'].Value -ne '') { $blockIndent = $indent + [int]$h.Groups['digits'].Value }
-        $raw = [System.Collections.Generic.List[string]]::new()
-        while ($this.Pos -lt $this.Lines.Count) {
-            $line = $this.Lines[$this.Pos]
-            if ($line.Trim() -eq '') { $raw.Add(''); $this.Pos++; continue }
-            $lineIndent = $line.Length - $line.TrimStart(' ').Length
-            if ($lineIndent -le $indent) { break }
-            if ($blockIndent -lt 0) { $blockIndent = $lineIndent }
-            if ($lineIndent -lt $blockIndent) { $this.Fail('block scalar line indented less than its first line') }
-            $raw.Add($line.Substring($blockIndent))
-            $this.Pos++
-        }
-        # Trailing blank lines belong to the chomping, not to the content.
-        $trailing = 0
-        while ($raw.Count -gt 0 -and $raw[$raw.Count - 1] -eq '') { $raw.RemoveAt($raw.Count - 1); $trailing++ }
-        if ($h.Groups['style'].Value -eq '|') {
-            $body = $raw -join "`n"
-        }
-        else {
-            # Folded: more-indented lines keep their breaks, others fold.
-            $sb = [System.Text.StringBuilder]::new()
-            $prevMore = $false
-            for ($i = 0; $i -lt $raw.Count; $i++) {
-                $line = $raw[$i]
-                $more = $line.StartsWith(' ')
-                if ($i -gt 0) {
-                    if ($line -eq '' -or $raw[$i - 1] -eq '' -or $more -or $prevMore) { [void]$sb.Append("`n") } else { [void]$sb.Append(' ') }
-                }
-                [void]$sb.Append($line)
-                $prevMore = $more
-            }
-            $body = [regex]::Replace($sb.ToString(), '\n(?=\n)', '')
-        }
-        if ($raw.Count -eq 0) { return '' }
-        switch ($chomp) {
-            '-' { return $body }
-            '+' { return $body + ("`n" * ($trailing + 1)) }
-        }
-        return $body + "`n"
-    }
-
-    hidden [object] ReadFlowText([string] $rest, [int] $indent) {
-        $text = $rest
-        while (-not [MiniYaml]::FlowBalanced($text)) {
-            if ($this.Pos -ge $this.Lines.Count -or ($this.Lines[$this.Pos].Trim() -ne '' -and $this.IndentOf($this.Pos) -le $indent)) {
-                $this.Fail('unterminated flow collection')
-            }
-            $text += ' ' + $this.Lines[$this.Pos].Trim()
-            $this.Pos++
-        }
-        $this.Flow = $text
-        $this.FlowPos = 0
-        $value = $this.ReadFlowValue()
-        $this.SkipFlowSpace()
-        if ($this.FlowPos -lt $this.Flow.Length -and $this.Flow[$this.FlowPos] -ne '#') {
-            $this.Pos--
-            $this.Fail("unexpected text after flow collection: $($this.Flow.Substring($this.FlowPos))")
-        }
-        return $value
-    }
-
-    static [bool] FlowBalanced([string] $text) {
-        $depth = 0
-        $quote = [char]0
-        for ($i = 0; $i -lt $text.Length; $i++) {
-            $c = $text[$i]
-            if ($quote -ne [char]0) {
-                if ($quote -eq '"' -and $c -eq '\') { $i++ }
-                elseif ($c -eq $quote) { $quote = [char]0 }
-                continue
-            }
-            if ($c -eq '"' -or $c -eq "'") { $quote = $c }
-            elseif ($c -eq '[' -or $c -eq '{') { $depth++ }
-            elseif ($c -eq ']' -or $c -eq '}') { $depth--; if ($depth -eq 0) { return $true } }
-        }
-        return $false
-    }
-
-    hidden [void] SkipFlowSpace() {
-        while ($this.FlowPos -lt $this.Flow.Length -and [char]::IsWhiteSpace($this.Flow[$this.FlowPos])) { $this.FlowPos++ }
-    }
-
-    hidden [object] ReadFlowValue() {
-        $this.SkipFlowSpace()
-        if ($this.FlowPos -ge $this.Flow.Length) { $this.Fail('unexpected end of flow collection') }
-        $c = $this.Flow[$this.FlowPos]
-        if ($c -eq '[') {
-            $this.FlowPos++
-            $items = [System.Collections.Generic.List[object]]::new()
-            while ($true) {
-                $this.SkipFlowSpace()
-                if ($this.FlowPos -lt $this.Flow.Length -and $this.Flow[$this.FlowPos] -eq ']') { $this.FlowPos++; break }
-                $items.Add($this.ReadFlowValue())
-                $this.SkipFlowSpace()
-                if ($this.FlowPos -lt $this.Flow.Length -and $this.Flow[$this.FlowPos] -eq ',') { $this.FlowPos++; continue }
-                if ($this.FlowPos -lt $this.Flow.Length -and $this.Flow[$this.FlowPos] -eq ']') { $this.FlowPos++; break }
-                $this.Fail("expected ',' or ']' in: $($this.Flow)")
-            }
-            return $items.ToArray()
-        }
-        if ($c -eq '{') {
-            $this.FlowPos++
-            $map = [System.Collections.Specialized.OrderedDictionary]::new()
-            while ($true) {
-                $this.SkipFlowSpace()
-                if ($this.FlowPos -lt $this.Flow.Length -and $this.Flow[$this.FlowPos] -eq '}') { $this.FlowPos++; break }
-                $key = [string]$this.ReadFlowScalar($true)
-                $this.SkipFlowSpace()
-                $value = $null
-                if ($this.FlowPos -lt $this.Flow.Length -and $this.Flow[$this.FlowPos] -eq ':') {
-                    $this.FlowPos++
-                    $this.SkipFlowSpace()
-                    $next = if ($this.FlowPos -lt $this.Flow.Length) { $this.Flow[$this.FlowPos] } else { [char]0 }
-                    if ($next -ne ',' -and $next -ne '}') { $value = $this.ReadFlowValue() }
-                }
-                if ($map.Contains($key)) { $this.Fail("duplicate key '$key'") }
-                $map[$key] = $value
-                $this.SkipFlowSpace()
-                if ($this.FlowPos -lt $this.Flow.Length -and $this.Flow[$this.FlowPos] -eq ',') { $this.FlowPos++; continue }
-                if ($this.FlowPos -lt $this.Flow.Length -and $this.Flow[$this.FlowPos] -eq '}') { $this.FlowPos++; break }
-                $this.Fail("expected ',' or '}' in: $($this.Flow)")
-            }
-            return $map
-        }
-        return $this.ReadFlowScalar($false)
-    }
-
-    hidden [string] ReadFlowScalar([bool] $isKey) {
-        $c = $this.Flow[$this.FlowPos]
-        if ($c -eq '"' -or $c -eq "'") {
-            $end = [MiniYaml]::ClosingQuote($this.Flow.Substring($this.FlowPos), $c)
-            if ($end -lt 0) { $this.Fail('unterminated quoted scalar') }
-            $body = $this.Flow.Substring($this.FlowPos + 1, $end - 1)
-            $this.FlowPos += $end + 1
-            if ($c -eq "'") { return $body.Replace("''", "'") }
-            return [MiniYaml]::Unescape($body)
-        }
-        $start = $this.FlowPos
-        while ($this.FlowPos -lt $this.Flow.Length) {
-            $c = $this.Flow[$this.FlowPos]
-            if ($c -eq ',' -or $c -eq ']' -or $c -eq '}') { break }
-            if ($c -eq ':' -and ($this.FlowPos + 1 -ge $this.Flow.Length -or ' ,]}'.Contains($this.Flow[$this.FlowPos + 1]))) { break }
-            $this.FlowPos++
-        }
-        return $this.Flow.Substring($start, $this.FlowPos - $start).Trim()
-    }
-}
+# YAML through YamlDotNet (tests/rules/Yaml.psm1).
+Import-Module (Join-Path $PSScriptRoot 'Yaml.psm1') -Force
 
 # ---------------------------------------------------------------------------
 # Check bookkeeping
@@ -574,6 +150,14 @@ try {
     $ruleArgs = @($ruleFiles | ForEach-Object { "rules/$($_.Name)" })
     $testArgs = @($testFiles | ForEach-Object { "tests/rules/$($_.Name)" })
 
+    # The rule files, dashboards and generated tests come from mixin/: they must be current.
+    $r = Invoke-Tool dotnet @('pwsh', '-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'mixin/Build-Mixin.ps1'), '-Check')
+    Add-Check -Name 'generated files are current and stable (mixin/Build-Mixin.ps1 -Check)' -Ok ($r.ExitCode -eq 0) -Detail $r.Output
+    $r = Invoke-Tool jsonnet @('-S', '-J', (Join-Path $Root 'mixin'), '-e', "(import 'mixin.libsonnet')._config.runbookBaseUrl")
+    $runbookBase = ($r.Output -join '').Trim()
+    Add-Check -Name "runbook base URL from mixin/config.libsonnet is absolute ($runbookBase)" `
+        -Ok ($r.ExitCode -eq 0 -and $runbookBase -match '^https?://[^/\s]+/(\S*/)?$') -Detail $r.Output
+
     $r = Invoke-Tool promtool (@('check', 'rules') + $ruleArgs)
     Add-Check -Name "promtool check rules $($ruleArgs -join ' ')" -Ok ($r.ExitCode -eq 0 -and $ruleArgs.Count -gt 0) -Detail $r.Output
 
@@ -600,12 +184,15 @@ try {
     # Parse rules, tests and the Alertmanager configuration
     # -----------------------------------------------------------------------
     $alerts = [System.Collections.Generic.List[object]]::new()
+    $records = [System.Collections.Generic.List[object]]::new()
     foreach ($file in $ruleFiles) {
         $relative = "rules/$($file.Name)"
         try {
-            $doc = [MiniYaml]::ReadFile($file.FullName)
+            $doc = Read-YamlFile ($file.FullName)
             foreach ($group in (Get-List (Get-Entry $doc 'groups'))) {
                 foreach ($rule in (Get-List (Get-Entry $group 'rules'))) {
+                    $record = Get-Entry $rule 'record'
+                    if ($null -ne $record) { $records.Add([pscustomobject]@{ Name = [string]$record; File = $relative }) }
                     $name = Get-Entry $rule 'alert'
                     if ($null -eq $name) { continue }
                     $labels = Get-Entry $rule 'labels'
@@ -628,15 +215,19 @@ try {
     }
 
     $tests = [System.Collections.Generic.List[object]]::new()   # one entry per alert_rule_test item
+    $exprTests = [System.Collections.Generic.List[object]]::new()   # one entry per promql_expr_test item
     foreach ($file in $testFiles) {
         $relative = "tests/rules/$($file.Name)"
         try {
-            $doc = [MiniYaml]::ReadFile($file.FullName)
+            $doc = Read-YamlFile ($file.FullName)
             $groups = Get-List (Get-Entry $doc 'tests')
             $noInterval = @()
             foreach ($group in $groups) {
                 if ([string]::IsNullOrWhiteSpace([string](Get-Entry $group 'interval'))) {
                     $noInterval += "test '$(Get-Entry $group 'name')' has no interval: (promtool 2.42 then evaluates nothing)"
+                }
+                foreach ($case in (Get-List (Get-Entry $group 'promql_expr_test'))) {
+                    $exprTests.Add([pscustomobject]@{ Expr = [string](Get-Entry $case 'expr'); File = $relative })
                 }
                 foreach ($case in (Get-List (Get-Entry $group 'alert_rule_test'))) {
                     $expected = @(Get-List (Get-Entry $case 'exp_alerts') | ForEach-Object {
@@ -658,7 +249,7 @@ try {
     }
 
     try {
-        $am = [MiniYaml]::ReadFile((Join-Path $Root $alertmanagerConfig))
+        $am = Read-YamlFile (Join-Path $Root $alertmanagerConfig)
         $inhibits = @(Get-List (Get-Entry $am 'inhibit_rules') | Where-Object {
                 (@(Get-List (Get-Entry $_ 'source_matchers')) -contains 'severity="P1"') -and
                 (@(Get-List (Get-Entry $_ 'target_matchers')) -contains 'severity="P2"') -and
@@ -669,6 +260,19 @@ try {
     }
     catch {
         Add-Check -Name "$alertmanagerConfig`: P1 inhibits P2 of the same alertname" -Ok $false -Detail "$_"
+    }
+
+    # -----------------------------------------------------------------------
+    # Recording rules: named level:metric:operations, each queried in a unit test
+    # -----------------------------------------------------------------------
+    foreach ($record in ($records | Sort-Object Name -Unique)) {
+        Add-Check -Name "$($record.Name): named level:metric:operations" `
+            -Ok ($record.Name -cmatch '^[a-z][a-z0-9_]*:[a-zA-Z_][a-zA-Z0-9_]*:[a-z0-9_]+$') `
+            -Detail "in $($record.File); see https://prometheus.io/docs/practices/rules/"
+        $pattern = '(?<![A-Za-z0-9_:])' + [regex]::Escape($record.Name) + '(?![A-Za-z0-9_:])'
+        $covering = @($exprTests | Where-Object { $_.Expr -match $pattern })
+        Add-Check -Name "$($record.Name): queried in a promql_expr_test" -Ok ($covering.Count -gt 0) `
+            -Detail "no promql_expr_test in tests/rules/ queries the recorded series"
     }
 
     # -----------------------------------------------------------------------
@@ -695,10 +299,10 @@ try {
 
         $url = [string](Get-Entry $alert.Annotations 'runbook_url')
         $problem = $null
-        $m = [regex]::Match($url, '^docs/runbooks/(?<file>[A-Za-z0-9._-]+\.md)#(?<anchor>[^#\s]+)$')
+        $m = [regex]::Match($url, '^' + [regex]::Escape($runbookBase) + '(?<file>[A-Za-z0-9._-]+\.md)#(?<anchor>[^#\s]+)$')
         $expectedAnchor = $alert.Name.ToLowerInvariant()
         if (-not $m.Success) {
-            $problem = "runbook_url '$url' is not of the form docs/runbooks/<file>.md#<anchor>"
+            $problem = "runbook_url '$url' is not of the form $runbookBase<file>.md#<anchor> (runbookBaseUrl in mixin/config.libsonnet)"
         }
         elseif ($m.Groups['anchor'].Value -ne $expectedAnchor) {
             $problem = "anchor '#$($m.Groups['anchor'].Value)' should be '#$expectedAnchor'"
