@@ -200,7 +200,8 @@ public sealed class AzureBlobStore : IObjectStore
                 {
                     Conditions = conditions,
                     HttpHeaders = new BlobHttpHeaders { ContentType = "application/octet-stream", ContentHash = hash },
-                    TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5, PrecalculatedChecksum = hash },
+                    // The SDK sends the MD5 of exactly this buffer as Content-MD5 (a precalculated one is refused here).
+                    TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 },
                     TransferOptions = new StorageTransferOptions { InitialTransferSize = SingleShotLimit, MaximumTransferSize = SingleShotLimit, MaximumConcurrency = 1 },
                 }, cancellationToken).ConfigureAwait(false)).Value;
                 if (info.ContentHash is { Length: > 0 } echoed && !echoed.AsSpan().SequenceEqual(hash))

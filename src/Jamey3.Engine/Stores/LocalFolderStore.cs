@@ -98,7 +98,7 @@ public sealed class LocalFolderStore : IObjectStore
             throw new ObjectRangeException(Location, key, r, size);
         }
         file.Position = r.Offset;
-        return Task.FromResult<Stream>(new ExactLengthStream(file, r.Length ?? size - r.Offset, n => Truncated(key, n)));
+        return Task.FromResult<Stream>(new ExactLengthStream(file, r.Length ?? size - r.Offset, n => Truncated(key, n), window: true));
     }
 
     public async Task<StoredObject> WriteAsync(string key, Stream content, ObjectWrite write, CancellationToken cancellationToken = default)

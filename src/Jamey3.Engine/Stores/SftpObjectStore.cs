@@ -217,7 +217,7 @@ public sealed class SftpObjectStore : IObjectStore
             throw new ObjectRangeException(Location, key, range!.Value, size);
         }
         if (offset > 0) file.Seek(offset, SeekOrigin.Begin);
-        return new ExactLengthStream(file, length, n => new ObjectIntegrityException(Location, key, $"the file changed size while it was read ({n} of {length} bytes).", null, _secrets));
+        return new ExactLengthStream(file, length, n => new ObjectIntegrityException(Location, key, $"the file changed size while it was read ({n} of {length} bytes).", null, _secrets), window: true);
     }
 
     public async Task<StoredObject> WriteAsync(string key, Stream content, ObjectWrite write, CancellationToken cancellationToken = default)
@@ -240,7 +240,7 @@ public sealed class SftpObjectStore : IObjectStore
             await using (var file = await client.OpenAsync(temp, FileMode.CreateNew, FileAccess.Write, cancellationToken).ConfigureAwait(false))
             {
                 tempCreated = true;
-                client.ChangePermissions(temp, 384 /* 0600 */);
+                client.ChangePermissions(temp, 600 /* octal digits, as SSH.NET reads them */);
                 using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
                 var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BufferSize);
                 try
@@ -300,7 +300,7 @@ public sealed class SftpObjectStore : IObjectStore
         try
         {
             await client.CreateDirectoryAsync(folder, ct).ConfigureAwait(false);
-            client.ChangePermissions(folder, 448 /* 0700 */);
+            client.ChangePermissions(folder, 700 /* octal digits */);
         }
         catch (SshException) when (client.Exists(folder)) { } // a concurrent writer made it
     }

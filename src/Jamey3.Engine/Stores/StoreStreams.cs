@@ -18,11 +18,14 @@ internal static class ObjectHash
 
 /// <summary>
 /// Wraps a response body so that it yields exactly <c>expected</c> bytes: a body that ends early (a dropped
-/// connection, a store that lost part of an object) throws instead of looking like a shorter object.
+/// connection, a store that lost part of an object) throws instead of looking like a shorter object. With
+/// <c>window</c> the inner stream goes on past the range (a seeked file) and is simply not read further;
+/// otherwise a body longer than announced throws too.
 /// </summary>
-internal sealed class ExactLengthStream(Stream inner, long expected, Func<long, Exception> onShort) : Stream
+internal sealed class ExactLengthStream(Stream inner, long expected, Func<long, Exception> onShort, bool window = false) : Stream
 {
     long _read;
+    readonly long _probe = window ? 0 : 1;
 
     public override bool CanRead => true;
     public override bool CanSeek => false;
@@ -34,15 +37,15 @@ internal sealed class ExactLengthStream(Stream inner, long expected, Func<long, 
 
     public override int Read(Span<byte> buffer)
     {
-        if (buffer.Length == 0) return 0;
-        int n = inner.Read(buffer[..(int)Math.Min(buffer.Length, Math.Max(0, expected - _read) + 1)]);
+        if (buffer.Length == 0 || (_probe == 0 && _read == expected)) return 0;
+        int n = inner.Read(buffer[..(int)Math.Min(buffer.Length, Math.Max(0, expected - _read) + _probe)]);
         return Account(n);
     }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (buffer.Length == 0) return 0;
-        int n = await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, Math.Max(0, expected - _read) + 1)], cancellationToken).ConfigureAwait(false);
+        if (buffer.Length == 0 || (_probe == 0 && _read == expected)) return 0;
+        int n = await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, Math.Max(0, expected - _read) + _probe)], cancellationToken).ConfigureAwait(false);
         return Account(n);
     }
 
