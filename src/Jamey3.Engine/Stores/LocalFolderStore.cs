@@ -175,8 +175,12 @@ public sealed class LocalFolderStore : IObjectStore
     static void CreateFolder(string folder)
     {
         if (Directory.Exists(folder)) return;
-        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(folder);
-        else Directory.CreateDirectory(folder, DirMode700);
+        if (OperatingSystem.IsWindows()) { Directory.CreateDirectory(folder); return; }
+        // Every level this creates is owner-only (CreateDirectory's mode applies to the last one only).
+        var parent = Path.GetDirectoryName(folder);
+        if (parent is not null) CreateFolder(parent);
+        try { Directory.CreateDirectory(folder, DirMode700); }
+        catch (IOException) when (Directory.Exists(folder)) { } // a concurrent writer made it
     }
 
     ObjectStoreException Truncated(string key, long read) =>
