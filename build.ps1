@@ -40,8 +40,9 @@ function Invoke-Native {
 }
 
 function Invoke-Setup {
-    # Debian packages the tests use: promtool/amtool, a cron daemon, sqlite3, xmllint, systemd-analyze, flock.
-    $needed = @{ promtool = 'prometheus'; amtool = 'prometheus-alertmanager'; cron = 'cron'; crontab = 'cron'; sqlite3 = 'sqlite3'; xmllint = 'libxml2-utils'; 'systemd-analyze' = 'systemd'; python3 = 'python3'; flock = 'util-linux' }
+    # Debian packages the tests use: promtool/amtool, a cron daemon, sqlite3, xmllint, systemd-analyze, flock,
+    # and OpenSSH's sshd (+ ssh-keygen) for the SFTP store's tests.
+    $needed = @{ promtool = 'prometheus'; amtool = 'prometheus-alertmanager'; cron = 'cron'; crontab = 'cron'; sqlite3 = 'sqlite3'; xmllint = 'libxml2-utils'; 'systemd-analyze' = 'systemd'; python3 = 'python3'; flock = 'util-linux'; '/usr/sbin/sshd' = 'openssh-server'; 'ssh-keygen' = 'openssh-client' }
     $missing = @($needed.Keys | Where-Object { -not (Get-Command $_ -ErrorAction Ignore) } | ForEach-Object { $needed[$_] } | Sort-Object -Unique)
     if ($missing.Count -gt 0) {
         if ($IsLinux -and (Get-Command apt-get -ErrorAction Ignore) -and ((& id -u) -eq '0')) {
@@ -61,6 +62,18 @@ function Invoke-Setup {
     }
     Invoke-Native dotnet @('tool', 'restore')
     Invoke-Native dotnet @('restore', (Join-Path $root 'build/tools.proj'))
+    # Storage emulators the engine tests start on 127.0.0.1 (Azurite, s3rver), pinned by package-lock.json.
+    $services = Join-Path $root 'tests/services'
+    $lock = Join-Path $services 'package-lock.json'
+    $stamp = Join-Path $services 'node_modules/.package-lock.json'
+    if (-not (Test-Path $stamp) -or (Get-Item $lock -Force).LastWriteTimeUtc -gt (Get-Item $stamp -Force).LastWriteTimeUtc) {
+        if (Get-Command npm -ErrorAction Ignore) {
+            Push-Location $services
+            try { Invoke-Native npm @('ci', '--no-audit', '--no-fund', '--loglevel=error') }
+            finally { Pop-Location }
+        }
+        else { Write-Warning 'npm is not installed: the Azure and S3 store tests will fail (install Node.js 20 or later).' }
+    }
 }
 
 function Get-NuGetPackageRoot {
