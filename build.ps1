@@ -64,6 +64,18 @@ function Invoke-Setup {
     }
     Invoke-Native dotnet @('tool', 'restore')
     Invoke-Native dotnet @('restore', (Join-Path $root 'build/tools.proj'))
+    # Storage emulators the engine tests start on 127.0.0.1 (Azurite, s3rver), pinned by package-lock.json.
+    $services = Join-Path $root 'tests/services'
+    $lock = Join-Path $services 'package-lock.json'
+    $stamp = Join-Path $services 'node_modules/.package-lock.json'
+    if (-not (Test-Path $stamp) -or (Get-Item $lock -Force).LastWriteTimeUtc -gt (Get-Item $stamp -Force).LastWriteTimeUtc) {
+        if (Get-Command npm -ErrorAction Ignore) {
+            Push-Location $services
+            try { Invoke-Native npm @('ci', '--no-audit', '--no-fund', '--loglevel=error') }
+            finally { Pop-Location }
+        }
+        else { Write-Warning 'npm is not installed: the Azure and S3 store tests will fail (install Node.js 20 or later).' }
+    }
 }
 
 function Get-NuGetPackageRoot {

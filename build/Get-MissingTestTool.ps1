@@ -13,6 +13,8 @@ param(
     [hashtable] $Tools = @{
         promtool = 'prometheus'; amtool = 'prometheus-alertmanager'; cron = 'cron'; crontab = 'cron'; sqlite3 = 'sqlite3'
         xmllint = 'libxml2-utils'; 'systemd-analyze' = 'systemd'; python3 = 'python3'; flock = 'util-linux'
+        # OpenSSH's server and key tool, for the SFTP store's tests
+        sshd = 'openssh-server'; 'ssh-keygen' = 'openssh-client'
     }
 )
 $ErrorActionPreference = 'Stop'
