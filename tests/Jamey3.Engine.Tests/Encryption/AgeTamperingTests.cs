@@ -35,11 +35,16 @@ public class AgeTamperingTests
     {
         Assert.Equal("AgeVersionUnsupported", Fails<AgeHeaderException>(Flip(20)).ErrorId); // "v1" becomes "v0"
         var share = IndexOf(File, "-> X25519 "u8.ToArray()) + 12;
-        var e = Assert.ThrowsAny<JameyException>(() => Decrypt(Flip(share), Identity));
+        var changedShare = (byte[])File.Clone();
+        changedShare[share] = (byte)(changedShare[share] == 'A' ? 'B' : 'A'); // still canonical base64
+        var e = Assert.ThrowsAny<JameyException>(() => Decrypt(changedShare, Identity));
         // A changed share derives another wrap key: the stanza no longer opens, so nothing matches.
         Assert.Equal("AgeNoIdentityMatches", e.ErrorId);
         Assert.Equal("AgeHeaderInvalid", Fails<AgeHeaderException>(Encoding.Latin1.GetBytes(Encoding.Latin1.GetString(File).Replace("-> X25519 ", "-> X25519  "))).ErrorId);
         Assert.Equal("AgeHeaderInvalid", Fails<AgeHeaderException>(Encoding.Latin1.GetBytes(Encoding.Latin1.GetString(File).Replace("\n---", "\r\n---"))).ErrorId);
+        var flipped = (byte[])File.Clone();
+        flipped[share] = (byte)'!'; // not base64
+        Assert.Equal("AgeHeaderInvalid", Fails<AgeHeaderException>(flipped).ErrorId);
         Assert.Equal("AgeHeaderInvalid", Fails<AgeHeaderException>([.. "not an age file\n"u8]).ErrorId);
         Assert.Equal("AgeHeaderInvalid", Fails<AgeHeaderException>([]).ErrorId);
         Assert.Equal("AgeArmorUnsupported", Fails<AgeHeaderException>([.. "-----BEGIN AGE ENCRYPTED FILE-----\n"u8]).ErrorId);
