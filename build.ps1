@@ -40,8 +40,9 @@ function Invoke-Native {
 }
 
 function Invoke-Setup {
-    # Debian packages the tests use: promtool/amtool, a cron daemon, sqlite3, xmllint, systemd-analyze, flock.
-    $needed = @{ promtool = 'prometheus'; amtool = 'prometheus-alertmanager'; cron = 'cron'; crontab = 'cron'; sqlite3 = 'sqlite3'; xmllint = 'libxml2-utils'; 'systemd-analyze' = 'systemd'; python3 = 'python3'; flock = 'util-linux' }
+    # Debian packages the tests use: promtool/amtool, a cron daemon, sqlite3, xmllint, systemd-analyze, flock,
+    # and age/age-keygen (the interoperability oracle for the encryption format).
+    $needed = @{ promtool = 'prometheus'; amtool = 'prometheus-alertmanager'; cron = 'cron'; crontab = 'cron'; sqlite3 = 'sqlite3'; xmllint = 'libxml2-utils'; 'systemd-analyze' = 'systemd'; python3 = 'python3'; flock = 'util-linux'; age = 'age'; 'age-keygen' = 'age' }
     $missing = @($needed.Keys | Where-Object { -not (Get-Command $_ -ErrorAction Ignore) } | ForEach-Object { $needed[$_] } | Sort-Object -Unique)
     if ($missing.Count -gt 0) {
         if ($IsLinux -and (Get-Command apt-get -ErrorAction Ignore) -and ((& id -u) -eq '0')) {
