@@ -81,7 +81,7 @@ public static class Age
         return WriteStaged(outputPath, output => Decrypt(input, output, identities, inputPath, cancellationToken));
     }
 
-    static FileStream OpenInput(string path)
+    internal static FileStream OpenInput(string path)
     {
         try { return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
@@ -90,7 +90,7 @@ public static class Age
         }
     }
 
-    static long WriteStaged(string outputPath, Func<Stream, long> write)
+    internal static long WriteStaged(string outputPath, Func<Stream, long> write)
     {
         if (File.Exists(outputPath))
             throw new JameyException("AgeOutputExists", JameyErrorKind.WriteFailed, $"The output file '{outputPath}' already exists; it was left as it is.", outputPath);

@@ -49,27 +49,30 @@ public sealed class AgeDecryptingStream : Stream
         ArgumentNullException.ThrowIfNull(identities);
         var header = AgeHeader.Read(source, name, out var leftover, out var headerLength);
         var fileKey = UnwrapFileKey(header, identities, name);
-        try
-        {
-            var expected = AgeHeader.ComputeMac(fileKey, header.MacInput);
-            if (!CryptographicOperations.FixedTimeEquals(expected, header.Mac)) throw new AgeHeaderMacException(name);
-            // The nonce may lie partly in what the header reader read ahead, partly still in the stream.
-            var nonce = new byte[AgePayload.NonceSize];
-            var have = Math.Min(leftover.Length, nonce.Length);
-            leftover.AsSpan(0, have).CopyTo(nonce);
-            while (have < nonce.Length)
-            {
-                var n = source.Read(nonce, have, nonce.Length - have);
-                if (n == 0) throw new AgePayloadException("AgePayloadTruncated", name, "it ends before the payload nonce.", -1, headerLength + have);
-                have += n;
-            }
-            var pending = leftover.Length > nonce.Length ? leftover[nonce.Length..] : [];
-            return new AgeDecryptingStream(source, leaveOpen, name, headerLength + nonce.Length, AgePayload.DeriveKey(fileKey, nonce), pending);
-        }
+        try { return OpenPayload(source, leaveOpen, name, header, headerLength, fileKey, leftover); }
         finally { CryptographicOperations.ZeroMemory(fileKey); }
     }
 
-    static byte[] UnwrapFileKey(AgeHeader header, IReadOnlyList<IAgeIdentity> identities, string name)
+    /// <summary>Checks the header MAC under the file key, reads the nonce and returns the payload reader.</summary>
+    internal static AgeDecryptingStream OpenPayload(Stream source, bool leaveOpen, string name, AgeHeader header, long headerLength, byte[] fileKey, byte[] leftover)
+    {
+        var expected = AgeHeader.ComputeMac(fileKey, header.MacInput);
+        if (!CryptographicOperations.FixedTimeEquals(expected, header.Mac)) throw new AgeHeaderMacException(name);
+        // The nonce may lie partly in what the header reader read ahead, partly still in the stream.
+        var nonce = new byte[AgePayload.NonceSize];
+        var have = Math.Min(leftover.Length, nonce.Length);
+        leftover.AsSpan(0, have).CopyTo(nonce);
+        while (have < nonce.Length)
+        {
+            var n = source.Read(nonce, have, nonce.Length - have);
+            if (n == 0) throw new AgePayloadException("AgePayloadTruncated", name, "it ends before the payload nonce.", -1, headerLength + have);
+            have += n;
+        }
+        var pending = leftover.Length > nonce.Length ? leftover[nonce.Length..] : [];
+        return new AgeDecryptingStream(source, leaveOpen, name, headerLength + nonce.Length, AgePayload.DeriveKey(fileKey, nonce), pending);
+    }
+
+    internal static byte[] UnwrapFileKey(AgeHeader header, IReadOnlyList<IAgeIdentity> identities, string name)
     {
         if (header.Stanzas.Count > 1 && header.Stanzas.Any(s => s.Type == ScryptPassphrase.StanzaType))
             throw new AgeHeaderException("AgeHeaderInvalid", name, "an scrypt stanza must be the only stanza in the header.");

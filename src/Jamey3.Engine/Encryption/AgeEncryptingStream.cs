@@ -48,21 +48,25 @@ public sealed class AgeEncryptingStream : Stream
 
     static (byte[] Header, byte[] PayloadKey) Prepare(IReadOnlyList<IAgeRecipient> recipients)
     {
+        CheckRecipients(recipients);
+        var fileKey = RandomNumberGenerator.GetBytes(16);
+        try
+        {
+            var header = AgeHeader.Encode(recipients.Select(r => r.Wrap(fileKey)).ToList(), fileKey);
+            var nonce = RandomNumberGenerator.GetBytes(AgePayload.NonceSize);
+            return ([.. header, .. nonce], AgePayload.DeriveKey(fileKey, nonce));
+        }
+        finally { CryptographicOperations.ZeroMemory(fileKey); }
+    }
+
+    internal static void CheckRecipients(IReadOnlyList<IAgeRecipient> recipients)
+    {
         ArgumentNullException.ThrowIfNull(recipients);
         if (recipients.Count == 0)
             throw new AgeKeyException("AgeNoRecipients", "An age file needs at least one recipient or a passphrase.", null);
         if (recipients.Count > 1 && recipients.Any(r => r is ScryptRecipient))
             throw new AgeKeyException("AgeScryptNotAlone",
                 "A passphrase cannot be combined with other recipients in one age file (age requires the scrypt stanza to be the only one).", null);
-        var fileKey = RandomNumberGenerator.GetBytes(16);
-        try
-        {
-            var stanzas = recipients.Select(r => r.Wrap(fileKey)).ToList();
-            var header = AgeHeader.Encode(stanzas, fileKey);
-            var nonce = RandomNumberGenerator.GetBytes(AgePayload.NonceSize);
-            return ([.. header, .. nonce], AgePayload.DeriveKey(fileKey, nonce));
-        }
-        finally { CryptographicOperations.ZeroMemory(fileKey); }
     }
 
     /// <summary>Plaintext bytes written so far.</summary>
