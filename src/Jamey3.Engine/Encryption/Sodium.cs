@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Jamey3.Engine.Errors;
 
 namespace Jamey3.Engine.Encryption;
 
@@ -11,9 +12,31 @@ internal static unsafe class Sodium
 {
     const string Library = "libsodium";
 
-    static Sodium()
+    static readonly Lazy<Exception?> LoadFailure = new(Probe);
+
+    /// <summary>
+    /// Throws a typed error if libsodium cannot be loaded (a platform without a shipped native library,
+    /// or a damaged installation), instead of a type-initialisation failure deep inside a copy.
+    /// </summary>
+    public static void EnsureAvailable()
     {
-        if (sodium_init() < 0) throw new InvalidOperationException("libsodium could not be initialised.");
+        if (LoadFailure.Value is { } e)
+            throw new JameyException("CryptoLibraryUnavailable", JameyErrorKind.ResourceUnavailable,
+                $"The encryption library (libsodium, through NSec) cannot be loaded on {RuntimeInformation.RuntimeIdentifier}: {e.Message}", "libsodium", e);
+    }
+
+    static Exception? Probe()
+    {
+        try
+        {
+            _ = NSec.Cryptography.KeyAgreementAlgorithm.X25519; // NSec loads and initialises libsodium
+            return sodium_init() < 0 ? new InvalidOperationException("sodium_init failed.") : null;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException
+                                      or TypeInitializationException or PlatformNotSupportedException or InvalidOperationException)
+        {
+            return e;
+        }
     }
 
     [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
@@ -27,6 +50,7 @@ internal static unsafe class Sodium
     public static void Scrypt(ReadOnlySpan<byte> password, ReadOnlySpan<byte> salt, int logN, int r, int p, Span<byte> output)
     {
         if (logN is < 1 or > 62) throw new ArgumentOutOfRangeException(nameof(logN));
+        EnsureAvailable();
         int rc;
         fixed (byte* pw = password)
         fixed (byte* s = salt)

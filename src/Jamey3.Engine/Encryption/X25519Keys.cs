@@ -37,6 +37,7 @@ public sealed class X25519Recipient : IAgeRecipient, IEquatable<X25519Recipient>
 
     public AgeStanza Wrap(ReadOnlySpan<byte> fileKey)
     {
+        Sodium.EnsureAvailable();
         var algorithm = KeyAgreementAlgorithm.X25519;
         using var ephemeral = Key.Create(algorithm, new KeyCreationParameters { ExportPolicy = KeyExportPolicies.None });
         var share = ephemeral.PublicKey.Export(KeyBlobFormat.RawPublicKey);
@@ -99,8 +100,11 @@ public sealed class X25519Identity : IAgeIdentity, IDisposable
     public string Kind => X25519Recipient.StanzaType;
 
     /// <summary>Generates a new identity from the operating system's random source.</summary>
-    public static X25519Identity Generate() =>
-        new(Key.Create(KeyAgreementAlgorithm.X25519, new KeyCreationParameters { ExportPolicy = KeyExportPolicies.AllowPlaintextExport }));
+    public static X25519Identity Generate()
+    {
+        Sodium.EnsureAvailable();
+        return new(Key.Create(KeyAgreementAlgorithm.X25519, new KeyCreationParameters { ExportPolicy = KeyExportPolicies.AllowPlaintextExport }));
+    }
 
     /// <summary>Parses an "AGE-SECRET-KEY-1…" string. The error names <paramref name="where"/>, never the key.</summary>
     public static X25519Identity Parse(string text, string? where = null)
@@ -114,6 +118,7 @@ public sealed class X25519Identity : IAgeIdentity, IDisposable
     {
         identity = null!;
         if (!Bech32.TryDecode(text, out var hrp, out var data, out reason)) return false;
+        Sodium.EnsureAvailable();
         try
         {
             if (hrp != Hrp) { reason = "it does not start with 'AGE-SECRET-KEY-1' (upper case)"; return false; }
