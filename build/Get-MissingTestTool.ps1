@@ -15,6 +15,8 @@ param(
         xmllint = 'libxml2-utils'; 'systemd-analyze' = 'systemd'; python3 = 'python3'; flock = 'util-linux'
         # OpenSSH's server and key tool, for the SFTP store's tests
         sshd = 'openssh-server'; 'ssh-keygen' = 'openssh-client'
+        # age and age-keygen, the interoperability oracle for the encryption format
+        age = 'age'; 'age-keygen' = 'age'
     }
 )
 $ErrorActionPreference = 'Stop'

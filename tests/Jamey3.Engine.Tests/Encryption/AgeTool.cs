@@ -1,0 +1,68 @@
+using System.Diagnostics;
+
+namespace Jamey3.Engine.Tests.Encryption;
+
+/// <summary>Runs Debian's age 1.1.1 (installed by build.ps1 Setup), the interoperability oracle.</summary>
+internal static class AgeTool
+{
+    // age reads passphrases only from the terminal: run it under a pseudo-terminal and answer each prompt.
+    const string PtyScript = """
+        import os, pty, sys
+        pw = os.environ["AGE_TEST_PASSPHRASE"].encode() + b"\n"
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execvp(sys.argv[1], sys.argv[1:])
+        seen, answered = b"", 0
+        while True:
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            seen += data
+            prompts = seen.lower().count(b"passphrase")
+            if prompts > answered and seen.rstrip().endswith(b":"):
+                os.write(fd, pw)
+                answered = prompts
+        _, status = os.waitpid(pid, 0)
+        sys.stderr.write(seen.decode(errors="replace"))
+        sys.exit(os.waitstatus_to_exitcode(status))
+        """;
+
+    public static (int ExitCode, string Output) Run(params string[] args) => Start("age", args, null);
+
+    /// <summary>Runs age with its standard output redirected to a file (age -o creates no file for empty output).</summary>
+    public static (int ExitCode, string Output) RunToFile(string outputPath, params string[] args) =>
+        Start("sh", ["-c", "out=\"$1\"; shift; exec age \"$@\" > \"$out\"", "sh", outputPath, .. args], null);
+
+    public static (int ExitCode, string Output) Keygen(params string[] args) => Start("age-keygen", args, null);
+
+    public static (int ExitCode, string Output) RunWithPassphrase(string passphrase, params string[] args) =>
+        Start("python3", ["-c", PtyScript, "age", .. args], passphrase);
+
+    static (int, string) Start(string file, string[] args, string? passphrase)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        if (passphrase is not null) psi.Environment["AGE_TEST_PASSPHRASE"] = passphrase;
+        Process process;
+        try { process = Process.Start(psi)!; }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException($"'{file}' is not installed: run ./build.ps1 -Task Setup (it installs Debian's age and python3).", e);
+        }
+        using (process)
+        {
+            process.StandardInput.Close();
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit(120_000))
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in 120 s");
+            }
+            return (process.ExitCode, stdout.Result + stderr.Result);
+        }
+    }
+}

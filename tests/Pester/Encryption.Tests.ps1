@@ -1,0 +1,102 @@
+# The age format inside PowerShell: the engine and libsodium load in the module's own load context
+# (libsodium from dependencies/runtimes/<rid>/native), and what they encrypt decrypts with Debian's age.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $root = New-TestDirectory 'encryption'
+    $plain = Join-Path $root 'plain.bin'
+    $bytes = [byte[]]::new(200000)
+    [Random]::new(11).NextBytes($bytes)
+    [IO.File]::WriteAllBytes($plain, $bytes)
+    $plainHash = (Get-FileHash $plain -Algorithm SHA256).Hash
+    # age reads passphrases only from a terminal: python's pty answers its prompts.
+    $ptyScript = Join-Path $root 'age-pty.py'
+    Set-Content $ptyScript -Value @'
+import os, pty, sys
+pw = os.environ["AGE_TEST_PASSPHRASE"].encode() + b"\n"
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+seen, answered = b"", 0
+while True:
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    seen += data
+    prompts = seen.lower().count(b"passphrase")
+    if prompts > answered and seen.rstrip().endswith(b":"):
+        os.write(fd, pw)
+        answered = prompts
+_, status = os.waitpid(pid, 0)
+sys.exit(os.waitstatus_to_exitcode(status))
+'@
+}
+AfterAll { Remove-Item $root -Recurse -Force -ErrorAction Ignore }
+
+Describe 'age encryption in the built module' -Tag 'Encryption' {
+    It 'encrypts in a fresh pwsh with libsodium from dependencies/, and Debian age decrypts it with the key and with the passphrase' {
+        Get-Command age -ErrorAction Ignore | Should -Not -BeNullOrEmpty -Because 'build.ps1 -Task Setup installs Debian''s age'
+        # The engine is reached as the module reaches it: the default context's request is routed to the module's context.
+        $script = @"
+`$engine = [Reflection.Assembly]::Load('Jamey3.Engine')
+'context ' + [Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$engine).Name
+`$age = `$engine.GetType('Jamey3.Engine.Encryption.Age')
+`$keys = `$engine.GetType('Jamey3.Engine.Encryption.AgeKeyFile')
+`$none = [Threading.CancellationToken]::None
+'recipient ' + `$keys.GetMethod('GenerateIdentityFile').Invoke(`$null, @('$root/key.txt', `$null))
+Set-Content '$root/recipients.txt' ('# backup host' + [Environment]::NewLine + (Get-Content '$root/key.txt' | Select-String '^# public key: (.*)').Matches[0].Groups[1].Value)
+`$recipients = `$keys.GetMethod('ReadRecipients').Invoke(`$null, @('$root/recipients.txt'))
+'x25519 ' + `$age.GetMethod('EncryptFile').Invoke(`$null, @('$plain', '$root/plain.x25519.age', `$recipients, `$none))
+`$scrypt = [Activator]::CreateInstance(`$engine.GetType('Jamey3.Engine.Encryption.ScryptRecipient'), @('pass phrase from pwsh', 10))
+`$list = [Array]::CreateInstance(`$engine.GetType('Jamey3.Engine.Encryption.IAgeRecipient'), 1)
+`$list[0] = `$scrypt
+'scrypt ' + `$age.GetMethod('EncryptFile').Invoke(`$null, @('$plain', '$root/plain.scrypt.age', `$list, `$none))
+Get-Content /proc/self/maps | Where-Object { `$_ -like '*libsodium*' } | ForEach-Object { 'native ' + (`$_ -split '\s+')[-1] } | Select-Object -Unique
+"@
+        $out = Invoke-ChildPwsh -Script $script
+        $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
+        $out | Should -Contain 'context Jamey3.Dependencies'
+        $out | Should -Contain 'x25519 200000'
+        $out | Should -Contain 'scrypt 200000'
+        $native = @($out | Where-Object { $_ -like 'native *' })
+        $native.Count | Should -Be 1 -Because ($out -join "`n")
+        $native[0] | Should -BeLike "*/dependencies/runtimes/linux-*/native/libsodium.so"
+        (Get-Item "$root/key.txt").UnixMode | Should -Be '-rw-------'
+
+        & age -d -i "$root/key.txt" -o "$root/out.x25519" "$root/plain.x25519.age" 2>&1
+        $LASTEXITCODE | Should -Be 0
+        (Get-FileHash "$root/out.x25519" -Algorithm SHA256).Hash | Should -Be $plainHash
+
+        $env:AGE_TEST_PASSPHRASE = 'pass phrase from pwsh'
+        try { & python3 $ptyScript age -d -o "$root/out.scrypt" "$root/plain.scrypt.age" 2>&1 | Out-Null }
+        finally { Remove-Item Env:AGE_TEST_PASSPHRASE }
+        $LASTEXITCODE | Should -Be 0
+        (Get-FileHash "$root/out.scrypt" -Algorithm SHA256).Hash | Should -Be $plainHash
+    }
+
+    It 'decrypts what Debian age encrypted, and a wrong key is a typed error that writes nothing' {
+        & age-keygen -o "$root/age-key.txt" 2>&1 | Out-Null
+        $public = (& age-keygen -y "$root/age-key.txt")
+        & age -e -r $public -o "$root/by-age.age" $plain
+        $LASTEXITCODE | Should -Be 0
+        $script = @"
+`$engine = [Reflection.Assembly]::Load('Jamey3.Engine')
+`$age = `$engine.GetType('Jamey3.Engine.Encryption.Age')
+`$keys = `$engine.GetType('Jamey3.Engine.Encryption.AgeKeyFile')
+`$none = [Threading.CancellationToken]::None
+`$ids = `$keys.GetMethod('ReadIdentities').Invoke(`$null, @('$root/age-key.txt'))
+'length ' + `$age.GetMethod('DecryptFile').Invoke(`$null, @('$root/by-age.age', '$root/by-age.out', `$ids, `$none))
+`$other = `$keys.GetMethod('ReadIdentities').Invoke(`$null, @('$root/key.txt'))
+try { `$age.GetMethod('DecryptFile').Invoke(`$null, @('$root/by-age.age', '$root/wrong.out', `$other, `$none)) }
+catch { 'error ' + `$_.Exception.InnerException.ErrorId }
+"@
+        $out = Invoke-ChildPwsh -Script $script
+        $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
+        $out | Should -Contain 'length 200000'
+        $out | Should -Contain 'error AgeNoIdentityMatches'
+        (Get-FileHash "$root/by-age.out" -Algorithm SHA256).Hash | Should -Be $plainHash
+        "$root/wrong.out" | Should -Not -Exist
+    }
+}
