@@ -13,8 +13,17 @@
          after the other, into a fresh repository per tool;
       2. changes the data once (jamey3-sample write for -WriteSeconds: new and updated rows,
          index commits, merges), so every tool backs up exactly the same change;
-      3. takes a SECOND backup with every tool into the same repositories;
-      4. verifies: Test-JameyBackup (full and -Quick) against restic check --read-data.
+      3. takes a SECOND backup with every tool into the same repositories, then a third of the
+         UNCHANGED data;
+      4. times a scheduled run's start-up: a bare pwsh against pwsh + Import-Module + one cmdlet;
+      5. RESTORES each tool's newest backup into an empty folder (Restore-JameyBackup against
+         restic restore, borg extract and cp -a + sync), flushed before the clock stops;
+      6. runs the simulated Jamey alone and then while a Jamey3 backup runs (LIVE phase: its
+         insert rate and the WAL's peak size);
+      7. verifies: Test-JameyBackup (full and -Quick) against restic check --read-data.
+    Once per run, -CatalogBackups backups (one real backup cloned with hard links under earlier
+    ids) are listed with Get-JameyBackup and planned for retention.
+    Peers: restic, borg (unencrypted, zstd 3), sqlite3 .backup + tar | zstd, cp -a.
     The order of the tools rotates from one repetition to the next, and the page cache is dropped
     before every timed command when the script may (root); otherwise figures are warm-cache and
     the results say so. Every command runs under /usr/bin/time for wall time, CPU time and peak
@@ -22,9 +31,10 @@
     cmdlet took inside its process, and a bare start-up + Import-Module is measured in the same
     rotation so the two can be told apart.
 
-    Prints a table of medians and the ratios Jamey3/restic, Jamey3/baseline and Jamey3/cp (the
-    median of the per-repetition ratios: each pair was measured minutes apart under the same
-    load), and writes them as Markdown and JSON to bench/results/<date>-<size>MB.{md,json}.
+    Prints a table of medians, the ratios against each peer (the median of the per-repetition
+    ratios: each pair was measured minutes apart under the same load) and one line per target of
+    the performance issue (met, missed, not measured), and writes them as Markdown and JSON to
+    bench/results/<date>-<size>MB.{md,json}.
 .PARAMETER SizeMB
     Size of the generated data directory in MiB.
 .PARAMETER Repetitions
@@ -34,9 +44,10 @@
 .PARAMETER WriteSeconds
     How long the simulated Jamey writes between the first and the second backup.
 .EXAMPLE
-    dotnet pwsh -NoProfile -File bench/Invoke-Benchmark.ps1 -SizeMB 500 -Repetitions 3
+    dotnet pwsh -NoProfile -File bench/Invoke-Benchmark.ps1 -Repetitions 3
+    The default: 1 GiB of sample data.
 .EXAMPLE
-    dotnet pwsh -NoProfile -File bench/Invoke-Benchmark.ps1 -SizeMB 64 -Repetitions 1 -SkipVerify
+    dotnet pwsh -NoProfile -File bench/Invoke-Benchmark.ps1 -SizeMB 64 -Repetitions 1 -SkipVerify -CatalogBackups 20
     A quick smoke run of the script itself.
 .EXAMPLE
     dotnet pwsh -NoProfile -File bench/Invoke-Benchmark.ps1 -FromResults bench/results/2026-11-28-500MB.json
