@@ -12,14 +12,18 @@
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)]
-    [ValidateSet('Import', 'Backup', 'Verify', 'QuickVerify')]
+    [ValidateSet('Import', 'FirstCall', 'Backup', 'Verify', 'QuickVerify', 'Restore', 'List', 'RetentionPlan')]
     [string] $Operation,
     [Parameter(Mandatory)]
     [string] $ModulePath,
     [string] $DataPath,
     [string] $BackupPath,
     [ValidateSet('Zstd', 'None')]
-    [string] $Compression = 'Zstd'
+    [string] $Compression = 'Zstd',
+    # Restore: the empty folder the newest backup is restored into.
+    [string] $Destination,
+    # RetentionPlan: how many backups the planned policy keeps.
+    [int] $MaxBackups = 10
 )
 
 $ErrorActionPreference = 'Stop'
@@ -33,6 +37,22 @@ $watch.Restart()
 $detail = [ordered]@{}
 switch ($Operation) {
     'Import' { }
+    'FirstCall' {
+        # What a scheduled run pays before its real work: start-up, import and one cmdlet call.
+        $detail.backups = @(Get-JameyBackup -BackupPath $BackupPath -Newest 1).Count
+    }
+    'Restore' {
+        $result = Get-JameyBackup -BackupPath $BackupPath -Newest 1 | Restore-JameyBackup -Destination $Destination -Confirm:$false
+        $detail.backupId = $result.BackupId
+        # The restore flushes what it writes before it returns; a sync here costs nothing when that is true.
+        & sync
+    }
+    'List' {
+        $detail.backups = @(Get-JameyBackup -BackupPath $BackupPath).Count
+    }
+    'RetentionPlan' {
+        $detail.removed = @(Remove-JameyBackup -BackupPath $BackupPath -Retention -MaxBackups $MaxBackups -RetentionDays 36500 -WhatIf).Count
+    }
     'Backup' {
         $backup = New-JameyBackup -DataPath $DataPath -BackupPath $BackupPath -Compression $Compression -Confirm:$false
         $detail.backupId = $backup.BackupId
