@@ -56,7 +56,7 @@ public static class Age
 
     public static async Task<long> DecryptAsync(Stream source, Stream plaintext, IReadOnlyList<IAgeIdentity> identities, string name, CancellationToken cancellationToken = default)
     {
-        await using var age = AgeDecryptingStream.Open(source, identities, name, leaveOpen: true);
+        await using var age = await AgeDecryptingStream.OpenAsync(source, identities, name, leaveOpen: true, cancellationToken).ConfigureAwait(false);
         var buffer = new byte[CopyBufferSize];
         int n;
         while ((n = await age.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)

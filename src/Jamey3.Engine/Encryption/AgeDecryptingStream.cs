@@ -35,7 +35,9 @@ public sealed class AgeDecryptingStream : Stream
         _payloadOffset = payloadOffset;
         _aead = new ChaCha20Poly1305(payloadKey);
         CryptographicOperations.ZeroMemory(payloadKey);
-        pending.CopyTo(_cipher, 0); // at most what the header reader read ahead, within one chunk + 1
+        // What the header reader read past the header: under 4 KiB, as it reads in 4 KiB blocks.
+        if (pending.Length > _cipher.Length) throw new InvalidOperationException("The header reader read too far ahead.");
+        pending.CopyTo(_cipher, 0);
         _cipherCount = pending.Length;
     }
 
@@ -50,6 +52,39 @@ public sealed class AgeDecryptingStream : Stream
         var header = AgeHeader.Read(source, name, out var leftover, out var headerLength);
         var fileKey = UnwrapFileKey(header, identities, name);
         try { return OpenPayload(source, leaveOpen, name, header, headerLength, fileKey, leftover); }
+        finally { CryptographicOperations.ZeroMemory(fileKey); }
+    }
+
+    /// <summary>As <see cref="Open"/>, reading the header and nonce asynchronously (for network streams).</summary>
+    public static async Task<AgeDecryptingStream> OpenAsync(Stream source, IReadOnlyList<IAgeIdentity> identities, string name,
+        bool leaveOpen = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(identities);
+        var (header, leftover, headerLength) = await AgeHeader.ReadAsync(source, name, cancellationToken).ConfigureAwait(false);
+        if (leftover.Length < AgePayload.NonceSize)
+        {
+            // Fetch the rest of the nonce now, so that OpenPayload's synchronous read finds it in memory.
+            var more = new byte[AgePayload.NonceSize - leftover.Length];
+            var have = 0;
+            while (have < more.Length)
+            {
+                var n = await source.ReadAsync(more.AsMemory(have), cancellationToken).ConfigureAwait(false);
+                if (n == 0) break;
+                have += n;
+            }
+            leftover = [.. leftover, .. more.AsSpan(0, have)];
+        }
+        var fileKey = UnwrapFileKey(header, identities, name);
+        try
+        {
+            if (leftover.Length < AgePayload.NonceSize)
+            {
+                if (!CryptographicOperations.FixedTimeEquals(AgeHeader.ComputeMac(fileKey, header.MacInput), header.Mac)) throw new AgeHeaderMacException(name);
+                throw new AgePayloadException("AgePayloadTruncated", name, "it ends before the payload nonce.", -1, headerLength + leftover.Length);
+            }
+            return OpenPayload(source, leaveOpen, name, header, headerLength, fileKey, leftover);
+        }
         finally { CryptographicOperations.ZeroMemory(fileKey); }
     }
 

@@ -114,6 +114,37 @@ internal sealed class AgeHeader
         }
     }
 
+    /// <summary>
+    /// Reads the header without blocking on <paramref name="source"/> (a network stream): the header bytes
+    /// are gathered asynchronously up to the MAC line's end (a stanza body line never starts with '-', so the
+    /// first "\n---" is that line), then parsed as <see cref="Read"/> parses them.
+    /// </summary>
+    public static async Task<(AgeHeader Header, byte[] Leftover, long HeaderLength)> ReadAsync(Stream source, string name, CancellationToken cancellationToken)
+    {
+        var buffer = new MemoryStream();
+        var block = new byte[4096];
+        var searchFrom = 0;
+        var macLine = -1;
+        while (buffer.Length < MaxHeaderBytes)
+        {
+            var n = await source.ReadAsync(block, cancellationToken).ConfigureAwait(false);
+            if (n == 0) break;
+            buffer.Write(block, 0, n);
+            var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+            if (macLine < 0)
+            {
+                var at = bytes[searchFrom..].IndexOf("\n---"u8);
+                if (at >= 0) macLine = searchFrom + at;
+                else searchFrom = Math.Max(0, bytes.Length - 3); // "\n---" may straddle two reads
+            }
+            if (macLine >= 0 && bytes[(macLine + 1)..].IndexOf((byte)'\n') >= 0) break;
+        }
+        buffer.Position = 0;
+        var header = Read(buffer, name, out var leftover, out var length);
+        var rest = buffer.GetBuffer().AsSpan((int)buffer.Position, (int)(buffer.Length - buffer.Position));
+        return (header, [.. leftover, .. rest], length);
+    }
+
     static AgeHeaderException Invalid(string name, string reason, string errorId) => new(errorId, name, reason);
 
     /// <summary>Reads LF-terminated ASCII lines from a stream in blocks, within <see cref="MaxHeaderBytes"/>.</summary>

@@ -13,14 +13,25 @@ public abstract class ScryptPassphrase : IDisposable
     public const int DefaultWorkFactor = 18;
     /// <summary>age's upper bound when decrypting: 2^22 (4 GiB of memory).</summary>
     public const int DefaultMaxWorkFactor = 22;
-    private protected readonly byte[] Passphrase;
+    readonly byte[] _passphrase;
+    bool _disposed;
+
+    /// <summary>The passphrase's UTF-8 bytes; refused after Dispose wiped them (zeros would silently be a different passphrase).</summary>
+    private protected byte[] Passphrase
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _passphrase;
+        }
+    }
 
     private protected ScryptPassphrase(string passphrase)
     {
         ArgumentNullException.ThrowIfNull(passphrase);
         if (passphrase.Length == 0)
             throw new AgeKeyException("AgeEmptyPassphrase", "An empty passphrase cannot protect an age file.", null);
-        Passphrase = Encoding.UTF8.GetBytes(passphrase);
+        _passphrase = Encoding.UTF8.GetBytes(passphrase);
     }
 
     private protected static byte[] DeriveWrapKey(ReadOnlySpan<byte> passphrase, ReadOnlySpan<byte> salt, int logN)
@@ -35,7 +46,8 @@ public abstract class ScryptPassphrase : IDisposable
 
     public void Dispose()
     {
-        CryptographicOperations.ZeroMemory(Passphrase);
+        _disposed = true;
+        CryptographicOperations.ZeroMemory(_passphrase);
         GC.SuppressFinalize(this);
     }
 }

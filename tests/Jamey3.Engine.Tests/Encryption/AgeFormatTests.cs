@@ -124,6 +124,19 @@ public class AgeFormatTests
     }
 
     [Fact]
+    public void A_disposed_passphrase_is_refused_rather_than_used_as_zeros()
+    {
+        var recipient = new ScryptRecipient("pw", workFactor: 10);
+        recipient.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => Encrypt([1], recipient));
+        using var live = new ScryptRecipient("pw", workFactor: 10);
+        var file = Encrypt([1], live);
+        var identity = new ScryptIdentity("pw");
+        identity.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => Decrypt(file, identity));
+    }
+
+    [Fact]
     public void A_stream_disposed_without_Complete_leaves_a_file_that_reads_as_truncated()
     {
         var file = new MemoryStream();
