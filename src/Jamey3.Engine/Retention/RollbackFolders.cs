@@ -34,8 +34,15 @@ public static class RollbackFolders
         return result.OrderByDescending(r => r.RestoredAt).ThenByDescending(r => r.OperationId, StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>Bytes the rollback folders of <paramref name="dataPath"/> hold (0 when there are none).</summary>
-    public static long Size(string dataPath, CancellationToken ct = default) => List(dataPath, ct).Sum(r => r.Size);
+    /// <summary>
+    /// Bytes the rollback folders of <paramref name="dataPath"/> hold: 0 when there are none, or when the data directory
+    /// cannot be read (the exporter may run as a user that cannot; that must not make the repository look unreadable).
+    /// </summary>
+    public static long Size(string dataPath, CancellationToken ct = default)
+    {
+        try { return List(dataPath, ct).Sum(r => r.Size); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return 0; }
+    }
 
     static JameyRollback? Read(string data, string opDir)
     {

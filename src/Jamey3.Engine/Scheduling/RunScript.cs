@@ -100,7 +100,7 @@ public static class RunScript
         L(backup.ToString());
         if (d.ApplyRetention)
         {
-            var retention = new StringBuilder($"        Remove-JameyBackup -BackupPath {q(d.BackupPath)} -Retention");
+            var retention = new StringBuilder($"        Remove-JameyBackup -BackupPath {q(d.BackupPath)} -DataPath {q(d.DataPath)} -Retention"); // -DataPath: its restores' rollback folders
             if (d.RetentionDays is { } days) retention.Append(" -RetentionDays ").Append(days.ToString("R", CultureInfo.InvariantCulture));
             if (d.MaxBackups is { } max) retention.Append(" -MaxBackups ").Append(max.ToString(CultureInfo.InvariantCulture));
             retention.Append(" -PassThru -Confirm:$false"); // -PassThru: the log names each removed backup

@@ -28,7 +28,7 @@ public class RunScriptTests
         }
         function Remove-JameyBackup {
             [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
-            param([string] $BackupPath, [switch] $Retention, [double] $RetentionDays, [int] $MaxBackups)
+            param([string] $BackupPath, [string] $DataPath, [switch] $Retention, [double] $RetentionDays, [int] $MaxBackups)
             Write-Call 'Remove-JameyBackup' $PSBoundParameters
             if ($PSCmdlet.ShouldProcess($BackupPath, 'Apply retention')) { Write-Information 'retention applied' }
         }
@@ -120,6 +120,7 @@ public class RunScriptTests
         Assert.Equal("True", calls[0].GetProperty("Verify").GetString());
         Assert.Equal("Remove-JameyBackup", calls[1].GetProperty("cmd").GetString());
         Assert.Equal(def.BackupPath, calls[1].GetProperty("BackupPath").GetString());
+        Assert.Equal(def.DataPath, calls[1].GetProperty("DataPath").GetString());
         Assert.Equal("True", calls[1].GetProperty("Retention").GetString());
         Assert.Equal("7.5", calls[1].GetProperty("RetentionDays").GetString());
         Assert.Equal("3", calls[1].GetProperty("MaxBackups").GetString());
