@@ -66,6 +66,23 @@ public class SystemFailureTests
     }
 
     [MountFact]
+    public void A_full_repository_fails_at_once_as_DiskFull_and_leaves_no_lock_held()
+    {
+        using var dir = new TempDirectory("full");
+        var data = TestData.CreateIn(dir, bytes: 200_000);
+        using var mount = new SmallMount(dir.Combine("repo"), megabytes: 2);
+        mount.Fill();
+
+        var watch = Stopwatch.StartNew();
+        var e = Assert.ThrowsAny<Exception>(() => new BackupEngine().Run(new BackupRequest(data, mount.Path) { LockTimeout = TimeSpan.FromSeconds(10) }));
+
+        var j = JameyFailures.Classify(e);
+        Assert.True(j.Error == JameyErrors.DiskFull, $"{j.ErrorId}: {j.Message}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"took {watch.Elapsed.TotalSeconds:0.0} s to fail");
+        Assert.False(RepositoryLock.IsHeld(new BackupRepository(mount.Path).LocksDirectory), "the failed run still holds the writer lock");
+    }
+
+    [MountFact]
     public void A_read_only_repository_fails_at_once_with_the_real_cause_and_a_quick_test_still_reads_it()
     {
         using var dir = new TempDirectory("readonly");
