@@ -86,14 +86,14 @@ public static class Age
         try { return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new JameyException("AgeInputNotFound", JameyErrorKind.NotFound, $"The file '{path}' does not exist.", path, e);
+            throw new JameyException(JameyErrors.AgeInputNotFound, $"The file '{path}' does not exist.", path, e);
         }
     }
 
     internal static long WriteStaged(string outputPath, Func<Stream, long> write)
     {
         if (File.Exists(outputPath))
-            throw new JameyException("AgeOutputExists", JameyErrorKind.WriteFailed, $"The output file '{outputPath}' already exists; it was left as it is.", outputPath);
+            throw new JameyException(JameyErrors.AgeOutputExists, $"The output file '{outputPath}' already exists; it was left as it is.", outputPath);
         var full = Path.GetFullPath(outputPath);
         var staging = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.partial");
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 1 << 16 };

@@ -1,3 +1,4 @@
+using Jamey3.Engine.Errors;
 using System.Security.Cryptography;
 
 namespace Jamey3.Engine.Encryption;
@@ -81,7 +82,7 @@ public sealed class AgeDecryptingStream : Stream
             if (leftover.Length < AgePayload.NonceSize)
             {
                 if (!CryptographicOperations.FixedTimeEquals(AgeHeader.ComputeMac(fileKey, header.MacInput), header.Mac)) throw new AgeHeaderMacException(name);
-                throw new AgePayloadException("AgePayloadTruncated", name, "it ends before the payload nonce.", -1, headerLength + leftover.Length);
+                throw new AgePayloadException(JameyErrors.AgePayloadTruncated, name, "it ends before the payload nonce.", -1, headerLength + leftover.Length);
             }
             return OpenPayload(source, leaveOpen, name, header, headerLength, fileKey, leftover);
         }
@@ -100,7 +101,7 @@ public sealed class AgeDecryptingStream : Stream
         while (have < nonce.Length)
         {
             var n = source.Read(nonce, have, nonce.Length - have);
-            if (n == 0) throw new AgePayloadException("AgePayloadTruncated", name, "it ends before the payload nonce.", -1, headerLength + have);
+            if (n == 0) throw new AgePayloadException(JameyErrors.AgePayloadTruncated, name, "it ends before the payload nonce.", -1, headerLength + have);
             have += n;
         }
         var pending = leftover.Length > nonce.Length ? leftover[nonce.Length..] : [];
@@ -110,7 +111,7 @@ public sealed class AgeDecryptingStream : Stream
     internal static byte[] UnwrapFileKey(AgeHeader header, IReadOnlyList<IAgeIdentity> identities, string name)
     {
         if (header.Stanzas.Count > 1 && header.Stanzas.Any(s => s.Type == ScryptPassphrase.StanzaType))
-            throw new AgeHeaderException("AgeHeaderInvalid", name, "an scrypt stanza must be the only stanza in the header.");
+            throw new AgeHeaderException(JameyErrors.AgeHeaderInvalid, name, "an scrypt stanza must be the only stanza in the header.");
         foreach (var identity in identities)
         {
             foreach (var stanza in header.Stanzas)
@@ -199,32 +200,32 @@ public sealed class AgeDecryptingStream : Stream
             // A full chunk with more data after it: it must be a middle chunk.
             if (TryOpen(AgePayload.EncryptedChunkSize, last: false)) { Shift(AgePayload.EncryptedChunkSize); return; }
             if (TryOpen(AgePayload.EncryptedChunkSize, last: true))
-                throw new AgePayloadException("AgeTrailingData", _name,
+                throw new AgePayloadException(JameyErrors.AgeTrailingData, _name,
                     $"data follows its final chunk, {where}; something was appended to the file.", index, at + AgePayload.EncryptedChunkSize);
             throw Changed(where, index, at);
         }
         var size = _cipherCount;
         if (size == 0)
-            throw new AgePayloadException("AgePayloadTruncated", _name,
+            throw new AgePayloadException(JameyErrors.AgePayloadTruncated, _name,
                 index == 0 ? "it has no payload chunks after the header." : $"it ends after chunk {index - 1} without a final chunk; the file was cut short at file offset {at}.", index, at);
         if (size < AgePayload.TagSize)
-            throw new AgePayloadException("AgePayloadTruncated", _name, $"{where} is shorter than its 16-byte tag; the file was cut short.", index, at);
+            throw new AgePayloadException(JameyErrors.AgePayloadTruncated, _name, $"{where} is shorter than its 16-byte tag; the file was cut short.", index, at);
         if (TryOpen(size, last: true))
         {
             if (_plainCount == 0 && index > 0)
-                throw new AgePayloadException("AgePayloadInvalid", _name, $"{where} is an empty final chunk, which age never writes after other chunks.", index, at);
+                throw new AgePayloadException(JameyErrors.AgePayloadInvalid, _name, $"{where} is an empty final chunk, which age never writes after other chunks.", index, at);
             _cipherCount = 0;
             _finished = true;
             return;
         }
         if (size == AgePayload.EncryptedChunkSize && TryOpen(size, last: false))
-            throw new AgePayloadException("AgePayloadTruncated", _name,
+            throw new AgePayloadException(JameyErrors.AgePayloadTruncated, _name,
                 $"it ends after chunk {index} without a final chunk; the file was cut short at file offset {at + size}.", index, at + size);
         throw Changed(where, index, at);
     }
 
     AgePayloadException Changed(string where, long index, long at) =>
-        new("AgeChunkAuthenticationFailed", _name,
+        new(JameyErrors.AgeChunkAuthenticationFailed, _name,
             $"{where} failed authentication: it was changed, moved, or the file was cut short or appended to.", index, at);
 
     bool TryOpen(int size, bool last)

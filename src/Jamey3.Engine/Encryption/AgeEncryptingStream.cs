@@ -1,3 +1,4 @@
+using Jamey3.Engine.Errors;
 using System.Security.Cryptography;
 
 namespace Jamey3.Engine.Encryption;
@@ -63,9 +64,9 @@ public sealed class AgeEncryptingStream : Stream
     {
         ArgumentNullException.ThrowIfNull(recipients);
         if (recipients.Count == 0)
-            throw new AgeKeyException("AgeNoRecipients", "An age file needs at least one recipient or a passphrase.", null);
+            throw new AgeKeyException(JameyErrors.AgeNoRecipients, "An age file needs at least one recipient or a passphrase.", null);
         if (recipients.Count > 1 && recipients.Any(r => r is ScryptRecipient))
-            throw new AgeKeyException("AgeScryptNotAlone",
+            throw new AgeKeyException(JameyErrors.AgeScryptNotAlone,
                 "A passphrase cannot be combined with other recipients in one age file (age requires the scrypt stanza to be the only one).", null);
     }
 

@@ -7,7 +7,7 @@ namespace Jamey3.Engine.Encryption;
 
 /// <summary>None of the identities given could unwrap the file key (wrong key or wrong passphrase).</summary>
 public sealed class AgeNoIdentityMatchesException(string source, IReadOnlyList<string> stanzaTypes, IReadOnlyList<string> identityKinds)
-    : JameyException("AgeNoIdentityMatches", JameyErrorKind.PermissionDenied, Describe(source, stanzaTypes, identityKinds), source)
+    : JameyException(JameyErrors.AgeNoIdentityMatches, Describe(source, stanzaTypes, identityKinds), source)
 {
     /// <summary>The recipient types the file's header holds, one entry per stanza (for example X25519, X25519).</summary>
     public IReadOnlyList<string> StanzaTypes { get; } = stanzaTypes;
@@ -28,17 +28,17 @@ public sealed class AgeNoIdentityMatchesException(string source, IReadOnlyList<s
 }
 
 /// <summary>The header is not a well-formed age v1 header (or uses a variant that is not supported).</summary>
-public sealed class AgeHeaderException(string errorId, string source, string reason)
-    : JameyException(errorId, JameyErrorKind.InvalidData, $"The age file '{source}' has a damaged or unsupported header: {reason}", source);
+public sealed class AgeHeaderException(JameyError error, string source, string reason)
+    : JameyException(error, $"The age file '{source}' has a damaged or unsupported header: {reason}", source);
 
 /// <summary>The header's MAC does not match: the header was changed after it was written.</summary>
 public sealed class AgeHeaderMacException(string source)
-    : JameyException("AgeHeaderMacMismatch", JameyErrorKind.InvalidData,
+    : JameyException(JameyErrors.AgeHeaderMacMismatch,
         $"The age file '{source}' has a header whose MAC does not match: the header was changed after it was written.", source);
 
 /// <summary>The scrypt work factor of a passphrase-encrypted file is above what this reader accepts.</summary>
 public sealed class AgeWorkFactorException(string source, int workFactor, int maxWorkFactor)
-    : JameyException("AgeScryptWorkFactorTooHigh", JameyErrorKind.InvalidData,
+    : JameyException(JameyErrors.AgeScryptWorkFactorTooHigh,
         $"The age file '{source}' asks for scrypt work factor {workFactor}, above the accepted maximum of {maxWorkFactor} (each step doubles time and memory). Raise the maximum only for a file you trust.", source)
 {
     public int WorkFactor { get; } = workFactor;
@@ -46,8 +46,8 @@ public sealed class AgeWorkFactorException(string source, int workFactor, int ma
 }
 
 /// <summary>The encrypted payload is damaged: truncated, a chunk changed or swapped, or data after its end.</summary>
-public sealed class AgePayloadException(string errorId, string source, string reason, long chunkIndex = -1, long fileOffset = -1)
-    : JameyException(errorId, JameyErrorKind.InvalidData, $"The age file '{source}' is damaged: {reason}", source)
+public sealed class AgePayloadException(JameyError error, string source, string reason, long chunkIndex = -1, long fileOffset = -1)
+    : JameyException(error, $"The age file '{source}' is damaged: {reason}", source)
 {
     /// <summary>The 0-based index of the chunk that failed, or -1.</summary>
     public long ChunkIndex { get; } = chunkIndex;
@@ -56,5 +56,5 @@ public sealed class AgePayloadException(string errorId, string source, string re
 }
 
 /// <summary>A recipient, an identity or a key file that cannot be used. Names the file and line, never the secret.</summary>
-public sealed class AgeKeyException(string errorId, string message, object? target, JameyErrorKind kind = JameyErrorKind.InvalidArgument, Exception? inner = null)
-    : JameyException(errorId, kind, message, target, inner);
+public sealed class AgeKeyException(JameyError error, string message, object? target, Exception? inner = null)
+    : JameyException(error, message, target, inner);

@@ -1,3 +1,4 @@
+using Jamey3.Engine.Errors;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -67,48 +68,48 @@ internal sealed class AgeHeader
     {
         var reader = new LineReader(source, name);
         var first = reader.ReadLine();
-        if (first is null) throw Invalid(name, "the file is empty or has no complete first line.", "AgeHeaderInvalid");
+        if (first is null) throw Invalid(name, "the file is empty or has no complete first line.", JameyErrors.AgeHeaderInvalid);
         if (first != VersionLine)
         {
             if (first.StartsWith(ArmorBegin, StringComparison.Ordinal))
-                throw Invalid(name, "it is ASCII-armored (PEM); only the binary age format is supported. Remove the armor with 'age -d' first.", "AgeArmorUnsupported");
+                throw Invalid(name, "it is ASCII-armored (PEM); only the binary age format is supported. Remove the armor with 'age -d' first.", JameyErrors.AgeArmorUnsupported);
             if (first.StartsWith("age-encryption.org/", StringComparison.Ordinal))
-                throw Invalid(name, "its format version is not age-encryption.org/v1.", "AgeVersionUnsupported");
-            throw Invalid(name, "it does not start with the age v1 version line (not an age file?).", "AgeHeaderInvalid");
+                throw Invalid(name, "its format version is not age-encryption.org/v1.", JameyErrors.AgeVersionUnsupported);
+            throw Invalid(name, "it does not start with the age v1 version line (not an age file?).", JameyErrors.AgeHeaderInvalid);
         }
         var stanzas = new List<AgeStanza>();
         string? line = reader.ReadLine();
         while (true)
         {
-            if (line is null) throw Invalid(name, "it ends before the '---' line with the header MAC.", "AgeHeaderInvalid");
+            if (line is null) throw Invalid(name, "it ends before the '---' line with the header MAC.", JameyErrors.AgeHeaderInvalid);
             if (line.StartsWith("---", StringComparison.Ordinal))
             {
                 var macInputLength = reader.LineStart + 3;
                 if (!line.StartsWith("--- ", StringComparison.Ordinal) || !AgeBase64.TryDecode(line[4..], out var mac) || mac.Length != 32)
-                    throw Invalid(name, "its MAC line is malformed.", "AgeHeaderInvalid");
+                    throw Invalid(name, "its MAC line is malformed.", JameyErrors.AgeHeaderInvalid);
                 leftover = reader.Remaining();
                 headerLength = reader.Position;
                 return new AgeHeader(stanzas, reader.Bytes(0, macInputLength), mac);
             }
             if (!line.StartsWith("-> ", StringComparison.Ordinal))
-                throw Invalid(name, $"line {reader.LineNumber} is neither a stanza nor the MAC line.", "AgeHeaderInvalid");
+                throw Invalid(name, $"line {reader.LineNumber} is neither a stanza nor the MAC line.", JameyErrors.AgeHeaderInvalid);
             var args = line[3..].Split(' ');
             foreach (var arg in args)
             {
                 if (arg.Length == 0 || arg.Any(c => c < 0x21 || c > 0x7e))
-                    throw Invalid(name, $"line {reader.LineNumber} has an empty stanza argument or a character that is not printable ASCII.", "AgeHeaderInvalid");
+                    throw Invalid(name, $"line {reader.LineNumber} has an empty stanza argument or a character that is not printable ASCII.", JameyErrors.AgeHeaderInvalid);
             }
             var body = new StringBuilder();
             while (true)
             {
-                var bodyLine = reader.ReadLine() ?? throw Invalid(name, "a stanza body is cut short.", "AgeHeaderInvalid");
+                var bodyLine = reader.ReadLine() ?? throw Invalid(name, "a stanza body is cut short.", JameyErrors.AgeHeaderInvalid);
                 if (bodyLine.Length > ColumnsPerLine)
-                    throw Invalid(name, $"line {reader.LineNumber} is longer than {ColumnsPerLine} columns.", "AgeHeaderInvalid");
+                    throw Invalid(name, $"line {reader.LineNumber} is longer than {ColumnsPerLine} columns.", JameyErrors.AgeHeaderInvalid);
                 body.Append(bodyLine);
                 if (bodyLine.Length < ColumnsPerLine) break;
             }
             if (!AgeBase64.TryDecode(body.ToString(), out var bodyBytes))
-                throw Invalid(name, $"the body of the stanza ending at line {reader.LineNumber} is not canonical base64.", "AgeHeaderInvalid");
+                throw Invalid(name, $"the body of the stanza ending at line {reader.LineNumber} is not canonical base64.", JameyErrors.AgeHeaderInvalid);
             stanzas.Add(new AgeStanza(args[0], args[1..], bodyBytes));
             line = reader.ReadLine();
         }
@@ -145,7 +146,7 @@ internal sealed class AgeHeader
         return (header, [.. leftover, .. rest], length);
     }
 
-    static AgeHeaderException Invalid(string name, string reason, string errorId) => new(errorId, name, reason);
+    static AgeHeaderException Invalid(string name, string reason, JameyError error) => new(error, name, reason);
 
     /// <summary>Reads LF-terminated ASCII lines from a stream in blocks, within <see cref="MaxHeaderBytes"/>.</summary>
     sealed class LineReader(Stream source, string name)
@@ -172,7 +173,7 @@ internal sealed class AgeHeader
                     {
                         // Header text is printable ASCII and spaces; a CR (CRLF line ends) or binary is damage.
                         if (_buffer[i] < 0x20 || _buffer[i] > 0x7e)
-                            throw Invalid(name, $"line {LineNumber} has a byte that is not printable ASCII (0x{_buffer[i]:x2}).", "AgeHeaderInvalid");
+                            throw Invalid(name, $"line {LineNumber} has a byte that is not printable ASCII (0x{_buffer[i]:x2}).", JameyErrors.AgeHeaderInvalid);
                     }
                     var line = Encoding.ASCII.GetString(_buffer, _position, nl - _position);
                     _position = nl + 1;
@@ -182,7 +183,7 @@ internal sealed class AgeHeader
                 if (_length == _buffer.Length)
                 {
                     if (_buffer.Length >= MaxHeaderBytes)
-                        throw Invalid(name, $"no end of header within {MaxHeaderBytes} bytes.", "AgeHeaderInvalid");
+                        throw Invalid(name, $"no end of header within {MaxHeaderBytes} bytes.", JameyErrors.AgeHeaderInvalid);
                     Array.Resize(ref _buffer, _buffer.Length * 2);
                 }
                 // At most 4 KiB a read, so what is read past the header stays below one payload chunk.

@@ -31,11 +31,11 @@ public static class AgeKeyFile
         }
         catch (IOException e) when (File.Exists(path))
         {
-            throw new AgeKeyException("AgeKeyFileExists", $"The identity file '{path}' already exists; it was left as it is (a key is never overwritten).", path, JameyErrorKind.WriteFailed, e);
+            throw new AgeKeyException(JameyErrors.AgeKeyFileExists, $"The identity file '{path}' already exists; it was left as it is (a key is never overwritten).", path, e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new AgeKeyException("AgeKeyFileWriteFailed", $"The identity file '{path}' could not be written: {e.Message}", path, JameyErrorKind.WriteFailed, e);
+            throw new AgeKeyException(JameyErrors.AgeKeyFileWriteFailed, $"The identity file '{path}' could not be written: {e.Message}", path, e);
         }
         return identity.Recipient;
     }
@@ -61,12 +61,12 @@ public static class AgeKeyFile
         {
             var where = $"Line {number} of the identity file '{name}'";
             if (number == 1 && line == AgeHeader.VersionLine)
-                throw new AgeKeyException("AgeIdentityFileEncrypted", $"The identity file '{name}' is itself age-encrypted; passphrase-protected identity files are not supported. Decrypt it with 'age -d' first.", name);
+                throw new AgeKeyException(JameyErrors.AgeIdentityFileEncrypted, $"The identity file '{name}' is itself age-encrypted; passphrase-protected identity files are not supported. Decrypt it with 'age -d' first.", name);
             if (line.StartsWith("AGE-PLUGIN-", StringComparison.OrdinalIgnoreCase) || line.StartsWith("-----BEGIN", StringComparison.Ordinal))
-                throw new AgeKeyException("AgeIdentityUnsupported", $"{where} holds a plugin or SSH identity; only X25519 identities (AGE-SECRET-KEY-1…) are supported.", name);
+                throw new AgeKeyException(JameyErrors.AgeIdentityUnsupported, $"{where} holds a plugin or SSH identity; only X25519 identities (AGE-SECRET-KEY-1…) are supported.", name);
             result.Add(X25519Identity.Parse(line, where));
         }
-        if (result.Count == 0) throw new AgeKeyException("AgeNoIdentities", $"The identity file '{name}' holds no identity.", name);
+        if (result.Count == 0) throw new AgeKeyException(JameyErrors.AgeNoIdentities, $"The identity file '{name}' holds no identity.", name);
         return result;
     }
 
@@ -77,13 +77,13 @@ public static class AgeKeyFile
         {
             var where = $"Line {number} of the recipient file '{name}'";
             if (line.StartsWith("AGE-SECRET-KEY-", StringComparison.OrdinalIgnoreCase))
-                throw new AgeKeyException("AgeSecretKeyInRecipientFile", $"{where} holds a private key, not a recipient: a recipient file must hold only public keys (age1…).", name);
+                throw new AgeKeyException(JameyErrors.AgeSecretKeyInRecipientFile, $"{where} holds a private key, not a recipient: a recipient file must hold only public keys (age1…).", name);
             var plugin = Bech32.TryDecode(line, out var hrp, out _, out _) && hrp.StartsWith("age1", StringComparison.Ordinal);
             if (line.StartsWith("ssh-", StringComparison.Ordinal) || plugin)
-                throw new AgeKeyException("AgeRecipientUnsupported", $"{where} holds an SSH or plugin recipient; only X25519 recipients (age1…) are supported.", name);
+                throw new AgeKeyException(JameyErrors.AgeRecipientUnsupported, $"{where} holds an SSH or plugin recipient; only X25519 recipients (age1…) are supported.", name);
             result.Add(X25519Recipient.Parse(line, where));
         }
-        if (result.Count == 0) throw new AgeKeyException("AgeNoRecipients", $"The recipient file '{name}' holds no recipient.", name);
+        if (result.Count == 0) throw new AgeKeyException(JameyErrors.AgeNoRecipients, $"The recipient file '{name}' holds no recipient.", name);
         return result;
     }
 
@@ -105,11 +105,11 @@ public static class AgeKeyFile
         try { return new StreamReader(path); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new AgeKeyException("AgeKeyFileNotFound", $"The key file '{path}' does not exist.", path, JameyErrorKind.NotFound, e);
+            throw new AgeKeyException(JameyErrors.AgeKeyFileNotFound, $"The key file '{path}' does not exist.", path, e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new AgeKeyException("AgeKeyFileUnreadable", $"The key file '{path}' cannot be read: {e.Message}", path, JameyErrorKind.PermissionDenied, e);
+            throw new AgeKeyException(JameyErrors.AgeKeyFileUnreadable, $"The key file '{path}' cannot be read: {e.Message}", path, e);
         }
     }
 }

@@ -1,3 +1,4 @@
+using Jamey3.Engine.Errors;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -30,7 +31,7 @@ public abstract class ScryptPassphrase : IDisposable
     {
         ArgumentNullException.ThrowIfNull(passphrase);
         if (passphrase.Length == 0)
-            throw new AgeKeyException("AgeEmptyPassphrase", "An empty passphrase cannot protect an age file.", null);
+            throw new AgeKeyException(JameyErrors.AgeEmptyPassphrase, "An empty passphrase cannot protect an age file.", null);
         _passphrase = Encoding.UTF8.GetBytes(passphrase);
     }
 
@@ -58,7 +59,7 @@ public sealed class ScryptRecipient : ScryptPassphrase, IAgeRecipient
     public ScryptRecipient(string passphrase, int workFactor = DefaultWorkFactor) : base(passphrase)
     {
         if (workFactor is < 1 or > DefaultMaxWorkFactor)
-            throw new AgeKeyException("InvalidScryptWorkFactor",
+            throw new AgeKeyException(JameyErrors.InvalidScryptWorkFactor,
                 $"The scrypt work factor must be between 1 and {DefaultMaxWorkFactor} (age's default is {DefaultWorkFactor}); {workFactor} was given.", workFactor);
         WorkFactor = workFactor;
     }
@@ -88,7 +89,7 @@ public sealed class ScryptIdentity : ScryptPassphrase, IAgeIdentity
     public ScryptIdentity(string passphrase, int maxWorkFactor = DefaultMaxWorkFactor) : base(passphrase)
     {
         if (maxWorkFactor is < 1 or > 30)
-            throw new AgeKeyException("InvalidScryptWorkFactor", $"The maximum scrypt work factor must be between 1 and 30; {maxWorkFactor} was given.", maxWorkFactor);
+            throw new AgeKeyException(JameyErrors.InvalidScryptWorkFactor, $"The maximum scrypt work factor must be between 1 and 30; {maxWorkFactor} was given.", maxWorkFactor);
         MaxWorkFactor = maxWorkFactor;
     }
 
@@ -99,15 +100,15 @@ public sealed class ScryptIdentity : ScryptPassphrase, IAgeIdentity
     {
         if (stanza.Type != StanzaType) return null;
         if (stanza.Arguments.Count != 2 || !AgeBase64.TryDecode(stanza.Arguments[0], out var salt) || salt.Length != 16)
-            throw new AgeHeaderException("AgeHeaderInvalid", source, "the scrypt stanza does not carry a 16-byte salt and a work factor.");
+            throw new AgeHeaderException(JameyErrors.AgeHeaderInvalid, source, "the scrypt stanza does not carry a 16-byte salt and a work factor.");
         var logText = stanza.Arguments[1];
         // Decimal without sign or leading zeros, as age requires; two digits at most keeps int parsing safe.
         if (logText.Length is 0 or > 2 || logText[0] == '0' || !logText.All(char.IsAsciiDigit))
-            throw new AgeHeaderException("AgeHeaderInvalid", source, "the scrypt stanza's work factor is not a plain decimal number.");
+            throw new AgeHeaderException(JameyErrors.AgeHeaderInvalid, source, "the scrypt stanza's work factor is not a plain decimal number.");
         var logN = int.Parse(logText, CultureInfo.InvariantCulture);
         if (logN > MaxWorkFactor) throw new AgeWorkFactorException(source, logN, MaxWorkFactor);
         if (stanza.Body.Length != 32)
-            throw new AgeHeaderException("AgeHeaderInvalid", source, $"the scrypt stanza's body is {stanza.Body.Length} bytes, not 32.");
+            throw new AgeHeaderException(JameyErrors.AgeHeaderInvalid, source, $"the scrypt stanza's body is {stanza.Body.Length} bytes, not 32.");
         var wrapKey = DeriveWrapKey(Passphrase, salt, logN);
         try
         {

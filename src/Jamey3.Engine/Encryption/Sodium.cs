@@ -21,7 +21,7 @@ internal static unsafe class Sodium
     public static void EnsureAvailable()
     {
         if (LoadFailure.Value is { } e)
-            throw new JameyException("CryptoLibraryUnavailable", JameyErrorKind.ResourceUnavailable,
+            throw new JameyException(JameyErrors.CryptoLibraryUnavailable,
                 $"The encryption library (libsodium, through NSec) cannot be loaded on {RuntimeInformation.RuntimeIdentifier}: {e.Message}", "libsodium", e);
     }
 

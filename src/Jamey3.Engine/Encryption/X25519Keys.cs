@@ -1,3 +1,4 @@
+using Jamey3.Engine.Errors;
 using System.Security.Cryptography;
 using NSec.Cryptography;
 using ChaCha20Poly1305 = System.Security.Cryptography.ChaCha20Poly1305;
@@ -21,7 +22,7 @@ public sealed class X25519Recipient : IAgeRecipient, IEquatable<X25519Recipient>
     public static X25519Recipient Parse(string text, string? where = null)
     {
         if (TryParse(text, out var recipient, out var reason)) return recipient;
-        throw new AgeKeyException("InvalidAgeRecipient",
+        throw new AgeKeyException(JameyErrors.InvalidAgeRecipient,
             $"{(where is null ? "The value" : where)} is not a valid age X25519 recipient ('age1…'): {reason}.", where ?? text);
     }
 
@@ -43,7 +44,7 @@ public sealed class X25519Recipient : IAgeRecipient, IEquatable<X25519Recipient>
         var share = ephemeral.PublicKey.Export(KeyBlobFormat.RawPublicKey);
         var theirs = NSec.Cryptography.PublicKey.Import(algorithm, _publicKey, KeyBlobFormat.RawPublicKey);
         var wrapKey = DeriveWrapKey(ephemeral, theirs, share, _publicKey)
-            ?? throw new AgeKeyException("InvalidAgeRecipient", $"The recipient {this} is a low-order point and cannot be encrypted to.", ToString());
+            ?? throw new AgeKeyException(JameyErrors.InvalidAgeRecipient, $"The recipient {this} is a low-order point and cannot be encrypted to.", ToString());
         try
         {
             var body = new byte[fileKey.Length + 16];
@@ -110,7 +111,7 @@ public sealed class X25519Identity : IAgeIdentity, IDisposable
     public static X25519Identity Parse(string text, string? where = null)
     {
         if (TryParse(text, out var identity, out var reason)) return identity;
-        throw new AgeKeyException("InvalidAgeIdentity",
+        throw new AgeKeyException(JameyErrors.InvalidAgeIdentity,
             $"{where ?? "The value"} is not a valid age X25519 identity ('AGE-SECRET-KEY-1…'): {reason}.", where);
     }
 
@@ -142,12 +143,12 @@ public sealed class X25519Identity : IAgeIdentity, IDisposable
     {
         if (stanza.Type != X25519Recipient.StanzaType) return null;
         if (stanza.Arguments.Count != 1 || !AgeBase64.TryDecode(stanza.Arguments[0], out var share) || share.Length != 32)
-            throw new AgeHeaderException("AgeHeaderInvalid", source, "an X25519 stanza does not carry exactly one 32-byte ephemeral share.");
+            throw new AgeHeaderException(JameyErrors.AgeHeaderInvalid, source, "an X25519 stanza does not carry exactly one 32-byte ephemeral share.");
         if (stanza.Body.Length != 32)
-            throw new AgeHeaderException("AgeHeaderInvalid", source, $"an X25519 stanza's body is {stanza.Body.Length} bytes, not 32.");
+            throw new AgeHeaderException(JameyErrors.AgeHeaderInvalid, source, $"an X25519 stanza's body is {stanza.Body.Length} bytes, not 32.");
         var theirs = NSec.Cryptography.PublicKey.Import(KeyAgreementAlgorithm.X25519, share, KeyBlobFormat.RawPublicKey);
         var wrapKey = X25519Recipient.DeriveWrapKey(_key, theirs, share, Recipient.PublicKey)
-            ?? throw new AgeHeaderException("AgeHeaderInvalid", source, "an X25519 stanza's share is a low-order point.");
+            ?? throw new AgeHeaderException(JameyErrors.AgeHeaderInvalid, source, "an X25519 stanza's share is a low-order point.");
         try
         {
             var fileKey = new byte[16];

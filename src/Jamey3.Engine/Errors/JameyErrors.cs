@@ -66,6 +66,52 @@ public static class JameyErrors
     public static readonly JameyError MetricsStartFailed = E(nameof(MetricsStartFailed), JameyErrorKind.ResourceUnavailable);
     public static readonly JameyError MetricsExporterNotFound = E(nameof(MetricsExporterNotFound), JameyErrorKind.NotFound);
 
+    // Added by later features (storage, encryption, listing, backup safety)
+    public static readonly JameyError AgeHeaderMacMismatch = E(nameof(AgeHeaderMacMismatch), JameyErrorKind.InvalidData);
+    public static readonly JameyError AgeInputNotFound = E(nameof(AgeInputNotFound), JameyErrorKind.NotFound);
+    public static readonly JameyError AgeNoIdentityMatches = E(nameof(AgeNoIdentityMatches), JameyErrorKind.PermissionDenied);
+    public static readonly JameyError AgeOutputExists = E(nameof(AgeOutputExists), JameyErrorKind.WriteFailed);
+    public static readonly JameyError AgeScryptWorkFactorTooHigh = E(nameof(AgeScryptWorkFactorTooHigh), JameyErrorKind.InvalidData);
+    public static readonly JameyError CryptoLibraryUnavailable = E(nameof(CryptoLibraryUnavailable), JameyErrorKind.ResourceUnavailable);
+    public static readonly JameyError ObjectKeyInvalid = E(nameof(ObjectKeyInvalid), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError ObjectStoreLocationInvalid = E(nameof(ObjectStoreLocationInvalid), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError RepositoryInsideData = E(nameof(RepositoryInsideData), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError RepositoryNotFound = E(nameof(RepositoryNotFound), JameyErrorKind.NotFound);
+    public static readonly JameyError RollbackNotFound = E(nameof(RollbackNotFound), JameyErrorKind.NotFound);
+
+    public static readonly JameyError AgeEmptyPassphrase = E(nameof(AgeEmptyPassphrase), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError AgeHeaderInvalid = E(nameof(AgeHeaderInvalid), JameyErrorKind.InvalidData);
+    public static readonly JameyError AgeIdentityFileEncrypted = E(nameof(AgeIdentityFileEncrypted), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError AgeIdentityUnsupported = E(nameof(AgeIdentityUnsupported), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError AgeKeyFileExists = E(nameof(AgeKeyFileExists), JameyErrorKind.WriteFailed);
+    public static readonly JameyError AgeKeyFileNotFound = E(nameof(AgeKeyFileNotFound), JameyErrorKind.NotFound);
+    public static readonly JameyError AgeKeyFileUnreadable = E(nameof(AgeKeyFileUnreadable), JameyErrorKind.PermissionDenied);
+    public static readonly JameyError AgeKeyFileWriteFailed = E(nameof(AgeKeyFileWriteFailed), JameyErrorKind.WriteFailed);
+    public static readonly JameyError AgeNoIdentities = E(nameof(AgeNoIdentities), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError AgeNoRecipients = E(nameof(AgeNoRecipients), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError AgePayloadInvalid = E(nameof(AgePayloadInvalid), JameyErrorKind.InvalidData);
+    public static readonly JameyError AgePayloadTruncated = E(nameof(AgePayloadTruncated), JameyErrorKind.InvalidData);
+    public static readonly JameyError AgeRecipientUnsupported = E(nameof(AgeRecipientUnsupported), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError AgeScryptNotAlone = E(nameof(AgeScryptNotAlone), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError AgeSecretKeyInRecipientFile = E(nameof(AgeSecretKeyInRecipientFile), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError AgeTrailingData = E(nameof(AgeTrailingData), JameyErrorKind.InvalidData);
+    public static readonly JameyError InvalidAgeIdentity = E(nameof(InvalidAgeIdentity), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError InvalidAgeRecipient = E(nameof(InvalidAgeRecipient), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError InvalidScryptWorkFactor = E(nameof(InvalidScryptWorkFactor), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError ObjectAlreadyExists = E(nameof(ObjectAlreadyExists), JameyErrorKind.WriteFailed);
+    public static readonly JameyError ObjectIntegrityMismatch = E(nameof(ObjectIntegrityMismatch), JameyErrorKind.InvalidData);
+    public static readonly JameyError ObjectNotFound = E(nameof(ObjectNotFound), JameyErrorKind.NotFound);
+    public static readonly JameyError ObjectRangeInvalid = E(nameof(ObjectRangeInvalid), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError ObjectStoreAccessDenied = E(nameof(ObjectStoreAccessDenied), JameyErrorKind.PermissionDenied);
+    public static readonly JameyError ObjectStoreCredentialMissing = E(nameof(ObjectStoreCredentialMissing), JameyErrorKind.InvalidConfiguration);
+    public static readonly JameyError ObjectStoreNotFound = E(nameof(ObjectStoreNotFound), JameyErrorKind.NotFound);
+    public static readonly JameyError ObjectStoreRequestFailed = E(nameof(ObjectStoreRequestFailed), JameyErrorKind.WriteFailed);
+    public static readonly JameyError ObjectStoreUnavailable = E(nameof(ObjectStoreUnavailable), JameyErrorKind.ResourceUnavailable);
+
+    public static readonly JameyError AgeArmorUnsupported = E(nameof(AgeArmorUnsupported), JameyErrorKind.InvalidData);
+    public static readonly JameyError AgeChunkAuthenticationFailed = E(nameof(AgeChunkAuthenticationFailed), JameyErrorKind.InvalidData);
+    public static readonly JameyError AgeVersionUnsupported = E(nameof(AgeVersionUnsupported), JameyErrorKind.InvalidData);
+
     // Failures from the system, classified by JameyFailures (never thrown by name)
     public static readonly JameyError DiskFull = E(nameof(DiskFull), JameyErrorKind.ResourceUnavailable);
     public static readonly JameyError ReadOnlyFileSystem = E(nameof(ReadOnlyFileSystem), JameyErrorKind.PermissionDenied);

@@ -4,13 +4,13 @@ using Jamey3.Engine.Errors;
 namespace Jamey3.Engine.Repository;
 
 public sealed class RepositoryInsideDataException(string repository, string dataPath, string part)
-    : JameyException("RepositoryInsideData", JameyErrorKind.InvalidArgument,
+    : JameyException(JameyErrors.RepositoryInsideData,
         $"The backup repository '{repository}' is inside the {part} of the Jamey data directory '{dataPath}': restoring that " +
         "component would move the repository away with the data it replaces. Choose a folder outside every component " +
         $"(the default '{Path.Combine(dataPath, "backups")}' is, and so is any folder outside the data directory). Nothing was written.", repository);
 
 public sealed class RepositoryNotFoundException(string repository)
-    : JameyException("RepositoryNotFound", JameyErrorKind.NotFound,
+    : JameyException(JameyErrors.RepositoryNotFound,
         File.Exists(repository)
             ? $"The backup repository '{repository}' is a file, not a folder."
             : $"Cannot find the backup repository '{repository}' because it does not exist (a mistyped path, or a volume that is not mounted).",

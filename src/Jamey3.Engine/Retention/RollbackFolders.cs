@@ -6,7 +6,7 @@ using Jamey3.Engine.Restore;
 namespace Jamey3.Engine.Retention;
 
 public sealed class RollbackNotFoundException(string operationId, string dataPath)
-    : JameyException("RollbackNotFound", JameyErrorKind.NotFound,
+    : JameyException(JameyErrors.RollbackNotFound,
         $"No rollback folder of a finished restore '{operationId}' in '{RestoreEngine.WorkRoot(dataPath)}' (an unfinished restore's folder is left to Restore-JameyBackup -Recover).",
         operationId);
 

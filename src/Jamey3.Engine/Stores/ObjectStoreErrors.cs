@@ -11,9 +11,9 @@ public class ObjectStoreException : JameyException
 {
     readonly string[] _secrets;
 
-    public ObjectStoreException(string errorId, JameyErrorKind kind, StoreLocation location, string? key, string message,
+    public ObjectStoreException(JameyError error, StoreLocation location, string? key, string message,
         Exception? inner = null, IEnumerable<string>? secrets = null)
-        : base(errorId, kind, Secrets.Scrub(message, secrets), key is null ? location.ToString() : $"{location}/{key}", inner)
+        : base(error, Secrets.Scrub(message, secrets), key is null ? location.ToString() : $"{location}/{key}", inner)
     {
         Location = location;
         Key = key;
@@ -29,44 +29,44 @@ public class ObjectStoreException : JameyException
 }
 
 public sealed class ObjectStoreLocationException(string redactedText, string reason)
-    : JameyException("ObjectStoreLocationInvalid", JameyErrorKind.InvalidArgument,
+    : JameyException(JameyErrors.ObjectStoreLocationInvalid,
         $"'{redactedText}' is not a repository location: {reason} Use a local path, azure://<account>/<container>/<prefix>, s3://<bucket>/<prefix> or sftp://<user>@<host>[:<port>]/<path>.",
         redactedText);
 
 public sealed class ObjectKeyException(string key, string reason)
-    : JameyException("ObjectKeyInvalid", JameyErrorKind.InvalidArgument, $"'{key}' is not a valid object key: {reason}", key);
+    : JameyException(JameyErrors.ObjectKeyInvalid, $"'{key}' is not a valid object key: {reason}", key);
 
 public sealed class ObjectStoreCredentialException(StoreLocation location, string message)
-    : ObjectStoreException("ObjectStoreCredentialMissing", JameyErrorKind.InvalidConfiguration, location, null, message);
+    : ObjectStoreException(JameyErrors.ObjectStoreCredentialMissing, location, null, message);
 
 public sealed class ObjectNotFoundException(StoreLocation location, string key, Exception? inner = null, IEnumerable<string>? secrets = null)
-    : ObjectStoreException("ObjectNotFound", JameyErrorKind.NotFound, location, key, $"No object '{key}' in '{location}'.", inner, secrets);
+    : ObjectStoreException(JameyErrors.ObjectNotFound, location, key, $"No object '{key}' in '{location}'.", inner, secrets);
 
 public sealed class ObjectAlreadyExistsException(StoreLocation location, string key, Exception? inner = null, IEnumerable<string>? secrets = null)
-    : ObjectStoreException("ObjectAlreadyExists", JameyErrorKind.WriteFailed, location, key,
+    : ObjectStoreException(JameyErrors.ObjectAlreadyExists, location, key,
         $"The object '{key}' already exists in '{location}' and is never replaced.", inner, secrets);
 
 public sealed class ObjectIntegrityException(StoreLocation location, string key, string reason, Exception? inner = null, IEnumerable<string>? secrets = null)
-    : ObjectStoreException("ObjectIntegrityMismatch", JameyErrorKind.InvalidData, location, key,
+    : ObjectStoreException(JameyErrors.ObjectIntegrityMismatch, location, key,
         $"The object '{key}' in '{location}' failed its integrity check: {reason}", inner, secrets);
 
 public sealed class ObjectRangeException(StoreLocation location, string key, ByteRange range, long size)
-    : ObjectStoreException("ObjectRangeInvalid", JameyErrorKind.InvalidArgument, location, key,
+    : ObjectStoreException(JameyErrors.ObjectRangeInvalid, location, key,
         $"The range {range.Offset}+{(range.Length?.ToString() ?? "end")} lies outside the object '{key}' ({size} bytes) in '{location}'.");
 
 public sealed class ObjectStoreNotFoundException(StoreLocation location, string what, Exception? inner = null, IEnumerable<string>? secrets = null)
-    : ObjectStoreException("ObjectStoreNotFound", JameyErrorKind.NotFound, location, null, $"The {what} of '{location}' does not exist.", inner, secrets);
+    : ObjectStoreException(JameyErrors.ObjectStoreNotFound, location, null, $"The {what} of '{location}' does not exist.", inner, secrets);
 
 public sealed class ObjectStoreAccessDeniedException(StoreLocation location, string? key, string reason, Exception? inner = null, IEnumerable<string>? secrets = null)
-    : ObjectStoreException("ObjectStoreAccessDenied", JameyErrorKind.PermissionDenied, location, key,
+    : ObjectStoreException(JameyErrors.ObjectStoreAccessDenied, location, key,
         $"Access to '{location}{(key is null ? "" : "/" + key)}' was refused: {reason} Check the credential and its permissions.", inner, secrets);
 
 public sealed class ObjectStoreUnavailableException(StoreLocation location, string? key, string reason, Exception? inner = null, IEnumerable<string>? secrets = null)
-    : ObjectStoreException("ObjectStoreUnavailable", JameyErrorKind.ResourceUnavailable, location, key,
+    : ObjectStoreException(JameyErrors.ObjectStoreUnavailable, location, key,
         $"'{location}' could not be reached{(key is null ? "" : $" for '{key}'")}: {reason}", inner, secrets);
 
 public sealed class ObjectStoreRequestException(StoreLocation location, string? key, string reason, Exception? inner = null, IEnumerable<string>? secrets = null)
-    : ObjectStoreException("ObjectStoreRequestFailed", JameyErrorKind.WriteFailed, location, key,
+    : ObjectStoreException(JameyErrors.ObjectStoreRequestFailed, location, key,
         $"'{location}' refused a request{(key is null ? "" : $" for '{key}'")}: {reason}", inner, secrets);
 
 /// <summary>Replaces known secret strings in text, so messages and traces can be shown safely.</summary>
