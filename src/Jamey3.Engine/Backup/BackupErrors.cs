@@ -8,7 +8,7 @@ namespace Jamey3.Engine.Backup;
 /// any file on the host, into the backup. Nothing was published.
 /// </summary>
 public sealed class UnsafeDataPathException(string path, string reason)
-    : JameyException("UnsafeDataPath", JameyErrorKind.InvalidData,
+    : JameyException(JameyErrors.UnsafeDataPath,
         $"Refusing to back up '{path}': {reason}. A backup reads only regular files and folders inside the data directory; " +
         "replace the link with the real file or folder (or remove it), then back up again.", path)
 {

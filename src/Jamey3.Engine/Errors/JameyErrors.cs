@@ -112,6 +112,10 @@ public static class JameyErrors
     public static readonly JameyError AgeChunkAuthenticationFailed = E(nameof(AgeChunkAuthenticationFailed), JameyErrorKind.InvalidData);
     public static readonly JameyError AgeVersionUnsupported = E(nameof(AgeVersionUnsupported), JameyErrorKind.InvalidData);
 
+    // Added by later features (storage, encryption, listing, backup safety)
+    public static readonly JameyError UnsafeDataPath = E(nameof(UnsafeDataPath), JameyErrorKind.InvalidData);
+    public static readonly JameyError VerificationWriteFailed = E(nameof(VerificationWriteFailed), JameyErrorKind.WriteFailed);
+
     // Failures from the system, classified by JameyFailures (never thrown by name)
     public static readonly JameyError DiskFull = E(nameof(DiskFull), JameyErrorKind.ResourceUnavailable);
     public static readonly JameyError ReadOnlyFileSystem = E(nameof(ReadOnlyFileSystem), JameyErrorKind.PermissionDenied);

@@ -262,6 +262,6 @@ public sealed class DestinationWriteException(string path, IOException inner) : 
 
 /// <summary>A full test could not write its temporary copy (a full or read-only temporary folder); the backup was not judged.</summary>
 public sealed class VerificationWriteFailedException(string path, Exception inner)
-    : JameyException("VerificationWriteFailed", JameyErrorKind.WriteFailed,
+    : JameyException(JameyErrors.VerificationWriteFailed,
         $"Could not write the temporary copy '{path}' that a full test restores into: {inner.Message}. The backup itself was not judged; " +
         "free some space there (or point TMPDIR elsewhere) and test again.", path, inner);
