@@ -160,6 +160,31 @@ Describe 'Restore-JameyBackup' {
         }
         finally { Stop-JameyWriter $holder | Out-Null }
     }
+
+    It 'never moves a repository that sits inside an index folder: that restore is refused, the others go ahead' {
+        $own = New-SampleData -Path (Join-Path $root 'nested-data') -Seed 23
+        $b = New-JameyBackup -DataPath $own -BackupPath (Join-Path $root 'nested-repo')
+        $nested = Join-Path $own 'memory/short_term/bk'
+        Move-Item (Join-Path $root 'nested-repo') $nested
+        $err = { Restore-JameyBackup -BackupPath $nested -BackupId $b.BackupId -DataPath $own -Confirm:$false -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'UnsafeTargetPath,*'
+        $err.Exception.Message | Should -BeLike "*$nested*"
+        Join-Path $nested "backups/$($b.BackupId)/manifest.json" | Should -Exist
+        (Restore-JameyBackup -BackupPath $nested -BackupId $b.BackupId -DataPath $own -Component Database -Confirm:$false).Verified | Should -BeTrue
+        Join-Path $nested "backups/$($b.BackupId)/manifest.json" | Should -Exist
+    }
+
+    It 'refused for lack of space, leaves no .jamey3-restore behind' {
+        $own = New-SampleData -Path (Join-Path $root 'space-data') -Seed 24
+        $b = New-JameyBackup -DataPath $own -BackupPath (Join-Path $root 'space-repo')
+        $manifestPath = Join-Path $b.Path 'manifest.json'
+        $m = Get-Content $manifestPath -Raw | ConvertFrom-Json
+        ($m.files | Where-Object component -eq 'Working' | Select-Object -First 1).size = [long]1 -shl 60
+        $m | ConvertTo-Json -Depth 20 | Set-Content $manifestPath
+        $err = { Restore-JameyBackup -InputObject $b -DataPath $own -Confirm:$false -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'NotEnoughSpace,*'
+        Join-Path $own '.jamey3-restore' | Should -Not -Exist
+    }
 }
 
 Describe 'Restore-JameyBackup killed at random moments' {

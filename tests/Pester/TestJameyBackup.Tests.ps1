@@ -59,6 +59,29 @@ Describe 'Test-JameyBackup' {
         (Test-JameyBackup -InputObject $b).Passed | Should -BeTrue
     }
 
+    It 'fails, quick and full, a backup whose component folder is a link, for the reason Restore-JameyBackup refuses it' {
+        $linkRepo = Join-Path $root 'linkrepo'
+        $b = New-JameyBackup -DataPath $data -BackupPath $linkRepo
+        # Same bytes behind a link: every hash still matches, so only the link check can tell.
+        $folder = Join-Path $b.Path 'files/memory/working'
+        $outside = Join-Path $root 'outside-working'
+        Move-Item $folder $outside
+        New-Item -ItemType SymbolicLink -Path $folder -Target $outside | Out-Null
+        $refusal = $null
+        try {
+            Restore-JameyBackup -InputObject $b -DataPath $data -Destination (Join-Path $root 'restored') -AllowDamaged -Confirm:$false -ErrorAction Stop
+        }
+        catch { $refusal = $_ }
+        $refusal.FullyQualifiedErrorId | Should -BeLike 'UnsafeBackupPath,*'
+        Join-Path $root 'restored' | Should -Not -Exist
+        foreach ($quick in $true, $false) {
+            $r = Test-JameyBackup -InputObject $b -Quick:$quick
+            $r.Passed | Should -BeFalse
+            $r.Problems.Message | Should -Contain $refusal.Exception.Message
+            ($r.Components | Where-Object Component -eq Working).Passed | Should -BeFalse
+        }
+    }
+
     It 'writes a BackupNotFound error for an unknown id and goes on with the next' {
         $r = Test-JameyBackup -BackupPath $repo -BackupId 'missing-id', $made[1].BackupId -Quick -ErrorVariable errs -ErrorAction SilentlyContinue
         $r.BackupId | Should -Be $made[1].BackupId

@@ -53,9 +53,10 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
     /// <summary>What <see cref="Run"/> would do with this request. Reads only; changes nothing (for -WhatIf).</summary>
     public JameyRestorePlan Plan(RestoreRequest request, CancellationToken ct = default)
     {
-        var (repo, _, manifest, components) = Resolve(request);
+        var (repo, backup, manifest, components) = Resolve(request);
         var target = request.TargetPath;
         CheckTarget(target, components);
+        CheckStoredPaths(backup, manifest.Files.Where(f => components.Contains(f.Component)));
         ct.ThrowIfCancellationRequested();
         return new JameyRestorePlan
         {
@@ -91,6 +92,7 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
         var history = new RunRecorder(repo.Root, repo.StateDirectory, RunOperation.Restore, _observer, started);
         string? opDir = null;
         RestoreJournal? journal = null;
+        bool createdTarget = false;
         try
         {
             var (_, backup, manifest, components) = Resolve(request);
@@ -100,7 +102,12 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
             // Before anything is created, so a refusal leaves nothing behind. Every read is bounded by the manifest's
             // sizes (BoundedReadStream), so they are a true bound on what staging writes.
             CheckFreeSpace(target, contentBytes);
-            if (!Directory.Exists(target)) CreateFolder(target, RestoredModes.FolderMode(restored));
+            CheckStoredPaths(backup, restored);
+            if (!Directory.Exists(target))
+            {
+                CreateFolder(target, RestoredModes.FolderMode(restored));
+                createdTarget = true;
+            }
             if (!request.Force) DataInUse.EnsureFree(target, components, probeDatabase: false); // cheap, read-only: refuse before taking the lock
             using var targetLock = AcquireTargetLock(target, request.LockTimeout, ct);
             foreach (var r in RecoverLocked(target, _observer, StepHook, ct))
@@ -190,6 +197,8 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
         {
             if (opDir is not null && (journal is null || journal.State == RestoreJournalState.Preparing))
                 TryDeleteDirectory(opDir, _observer); // nothing in the destination was touched yet
+            if (createdTarget && (journal is null || journal.State == RestoreJournalState.Preparing))
+                TryRemoveCreatedTarget(target); // the lock is released: the using above ended with the try block
             _observer.Progress(new JameyProgress(Activity, "Stopped", 0, 0, 0, 0, Completed: true));
             history.Failed(e, request.BackupId);
             throw;
@@ -398,6 +407,33 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
             Hook($"prepare:extracted:{c}");
         }
         return bytes;
+    }
+
+    /// <summary>
+    /// Every stored path of what is restored, checked for links and containment before anything is created (no reading;
+    /// Stage checks each again as it opens it).
+    /// </summary>
+    static void CheckStoredPaths(BackupContent backup, IEnumerable<Manifest.FileEntry> files)
+    {
+        foreach (var f in files)
+            foreach (var part in f.StoredParts()) backup.StoredPath(part.Stored);
+    }
+
+    /// <summary>A destination this restore created and that holds nothing but the restore's own lock files goes again.</summary>
+    void TryRemoveCreatedTarget(string target)
+    {
+        try
+        {
+            var work = WorkRoot(target);
+            if (Directory.EnumerateFileSystemEntries(target).Any(e => e != work)) return;
+            if (Directory.Exists(work) && Directory.EnumerateFileSystemEntries(work).Any(e => Path.GetFileName(e) is not ("writer.lock" or "writer.json"))) return;
+            if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+            Directory.Delete(target);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _observer.Warning($"Could not remove the folder '{target}' this restore created: {e.Message}");
+        }
     }
 
     /// <summary>The staged copy needs the components' full size on the destination's file system (plus a little for folders).</summary>
