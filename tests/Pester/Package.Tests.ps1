@@ -20,7 +20,9 @@ Describe 'The module package' {
 
         # A child pwsh with a home of its own: the repository registration and the CurrentUser install land there.
         $home2 = Join-Path $root 'home'
-        New-Item -ItemType Directory $home2 | Out-Null
+        # The folders must exist: .NET answers "" for a special folder that does not, and PSResourceGet would then
+        # keep its repository list relative to the current directory.
+        foreach ($d in '.local/share', '.config', '.cache') { New-Item -ItemType Directory (Join-Path $home2 $d) -Force | Out-Null }
         $script = @"
 `$ErrorActionPreference = 'Stop'
 Register-PSResourceRepository -Name JameyLocal -Uri '$feed' -Trusted
@@ -38,6 +40,7 @@ Install-PSResource -Name Jamey3 -Repository JameyLocal -Scope CurrentUser -Trust
         $psi.Environment['XDG_CONFIG_HOME'] = Join-Path $home2 '.config'
         $psi.Environment['XDG_CACHE_HOME'] = Join-Path $home2 '.cache'
         $psi.Environment.Remove('PSModulePath') | Out-Null
+        $psi.WorkingDirectory = $home2
         $psi.RedirectStandardOutput = $true
         $psi.RedirectStandardError = $true
         $p = [System.Diagnostics.Process]::Start($psi)
@@ -49,6 +52,7 @@ Install-PSResource -Name Jamey3 -Repository JameyLocal -Scope CurrentUser -Trust
         $out | Should -Match "(?m)^VERSION $([regex]::Escape($version))"
         $out | Should -Match '(?m)^COUNT 0'
         $out | Should -Match '(?m)^HELP Takes a hot'
+        Join-Path $home2 '.local/share/PSResourceGet/PSResourceRepository.xml' | Should -Exist   # the registration stayed in that home
     }
 
     It 'carries a license that matches the manifest, project links and the PSEdition_Core tag' {

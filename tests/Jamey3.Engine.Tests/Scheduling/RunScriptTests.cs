@@ -28,7 +28,7 @@ public class RunScriptTests
         }
         function Remove-JameyBackup {
             [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
-            param([string] $BackupPath, [string] $DataPath, [switch] $Retention, [double] $RetentionDays, [int] $MaxBackups)
+            param([string] $BackupPath, [string] $DataPath, [switch] $Retention, [double] $RetentionDays, [int] $MaxBackups, [switch] $PassThru)
             Write-Call 'Remove-JameyBackup' $PSBoundParameters
             if ($PSCmdlet.ShouldProcess($BackupPath, 'Apply retention')) { Write-Information 'retention applied' }
         }
