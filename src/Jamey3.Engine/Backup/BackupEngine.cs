@@ -338,19 +338,25 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
         using var snapshot = LuceneCommitSnapshot.Take(DataLayout.FullPath(dataPath, component), ct);
         if (snapshot.Attempts > 1)
             _observer.Verbose($"{component}: a writer committed meanwhile; pinned commit {snapshot.Summary.SegmentsFile} on attempt {snapshot.Attempts}.");
+        // Sharing first, every file at once: each shared file's stored bytes are re-hashed before they are linked,
+        // which is most of a second backup's reading, and spreads over the cores like the chunks' compression.
+        var facts = snapshot.Files.Select(f => (f.Name, f.Stream, Checksum: LuceneCommitSnapshot.ReadFooterChecksum(f.Stream),
+            Modified: new DateTimeOffset(File.GetLastWriteTimeUtc(f.Stream.SafeFileHandle), TimeSpan.Zero),
+            Mode: OperatingSystem.IsWindows() ? (UnixFileMode?)null : File.GetUnixFileMode(f.Stream.SafeFileHandle))).ToList();
+        var entries = new Manifest.FileEntry?[facts.Count];
+        if (previous is not null)
+            Parallel.For(0, facts.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct }, i =>
+                entries[i] = previous.TryShare($"{relative}/{facts[i].Name}", component, facts[i].Stream.Length, facts[i].Checksum, facts[i].Modified, staging));
         var files = new List<Manifest.FileEntry>();
-        foreach (var (name, stream) in snapshot.Files)
+        for (int i = 0; i < facts.Count; i++)
         {
             ct.ThrowIfCancellationRequested();
-            var fileRelative = $"{relative}/{name}";
-            var checksum = LuceneCommitSnapshot.ReadFooterChecksum(stream);
-            var modified = new DateTimeOffset(File.GetLastWriteTimeUtc(stream.SafeFileHandle), TimeSpan.Zero);
-            UnixFileMode? mode = OperatingSystem.IsWindows() ? null : File.GetUnixFileMode(stream.SafeFileHandle);
-            var entry = previous?.TryShare(fileRelative, component, stream.Length, checksum, modified, staging);
+            var (name, stream, checksum, modified, mode) = facts[i];
+            var entry = entries[i];
             if (entry is not null) progress.Add(stream.Length);
             else
             {
-                entry = Store(stream, staging, fileRelative, component, compression, Durability.StoredMode(mode), progress, ct);
+                entry = Store(stream, staging, $"{relative}/{name}", component, compression, Durability.StoredMode(mode), progress, ct);
                 entry.LuceneChecksum = checksum;
                 entry.ModifiedAt = modified;
             }
