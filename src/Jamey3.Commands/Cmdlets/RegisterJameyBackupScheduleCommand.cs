@@ -154,7 +154,7 @@ public sealed class RegisterJameyBackupScheduleCommand : JameyCmdlet
         {
             var path = ResolvePath(PwshPath);
             if (!File.Exists(path))
-                throw new JameyException("PwshNotFound", JameyErrorKind.NotFound, $"-PwshPath '{path}' does not exist; give the path of a pwsh executable (or pwsh.dll).", path);
+                throw new JameyException(JameyErrors.PwshNotFound, $"-PwshPath '{path}' does not exist; give the path of a pwsh executable (or pwsh.dll).", path);
             return PwshLocation.Command(path, PwshHost.DotnetHost());
         }
         var running = PwshHost.Command();

@@ -95,7 +95,7 @@ public sealed class StartJameyMetricsCommand : JameyCmdlet
         NetworkInterface.GetAllNetworkInterfaces().SelectMany(n => n.GetIPProperties().UnicastAddresses).Any(u => u.Address.Equals(ip));
 
     static JameyException NotLocal(string address, string why) =>
-        new("InvalidMetricsHost", JameyErrorKind.InvalidArgument,
+        new(JameyErrors.InvalidMetricsHost,
             $"The metrics endpoint cannot listen on '{address}': {why}. Use 127.0.0.1 (the default, this machine only), " +
             "a host name or IPv4 address of this machine, or + for every IPv4 interface.", address);
 }

@@ -48,17 +48,17 @@ public abstract class JameyCmdlet : PSCmdlet
             try { resolved = GetResolvedProviderPathFromPSPath(pattern, out provider); }
             catch (ItemNotFoundException e)
             {
-                WriteError(new ErrorRecord(e, "PathNotFound", ErrorCategory.ObjectNotFound, pattern));
+                WriteError(ErrorMapping.Create(JameyErrors.PathNotFound, e.Message, pattern));
                 continue;
             }
             if (provider.Name != "FileSystem")
             {
-                WriteError(ErrorMapping.Create("NotAFileSystemPath", ErrorCategory.InvalidArgument,
+                WriteError(ErrorMapping.Create(JameyErrors.NotAFileSystemPath,
                     $"'{pattern}' is a {provider.Name} path; give a folder on the file system.", pattern));
                 continue;
             }
             if (resolved.Count == 0)
-                WriteError(ErrorMapping.Create("PathNotFound", ErrorCategory.ObjectNotFound, $"No backup folder matches '{pattern}'.", pattern));
+                WriteError(ErrorMapping.Create(JameyErrors.PathNotFound, $"No backup folder matches '{pattern}'.", pattern));
             foreach (var r in resolved) yield return r;
         }
     }
@@ -89,14 +89,14 @@ public abstract class JameyCmdlet : PSCmdlet
     {
         int limit = SystemPathLimit - RepositoryPathReserve;
         if (path.Length > limit)
-            return new JameyException("InvalidBackupPath", JameyErrorKind.InvalidArgument,
+            return new JameyException(JameyErrors.InvalidBackupPath,
                 $"The backup path is {path.Length:N0} characters long ('{path[..60]}...'); Jamey3 needs at most {limit:N0}, so that the files it writes inside stay under the system's {SystemPathLimit:N0}-character limit. Choose a shorter path.", path);
         var tooLong = path.Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).FirstOrDefault(n => n.Length > 255);
         if (tooLong is not null)
-            return new JameyException("InvalidBackupPath", JameyErrorKind.InvalidArgument,
+            return new JameyException(JameyErrors.InvalidBackupPath,
                 $"The backup path '{path}' has a folder name of {tooLong.Length} characters; file systems take at most 255. Choose a shorter path.", path);
         if (File.Exists(path))
-            return new JameyException("InvalidBackupPath", JameyErrorKind.InvalidArgument,
+            return new JameyException(JameyErrors.InvalidBackupPath,
                 $"The backup path '{path}' is a file, not a folder: a backup repository is a folder. Give a folder (it is created when missing), or move the file.", path);
         return null;
     }

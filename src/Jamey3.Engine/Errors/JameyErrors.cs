@@ -116,6 +116,11 @@ public static class JameyErrors
     public static readonly JameyError UnsafeDataPath = E(nameof(UnsafeDataPath), JameyErrorKind.InvalidData);
     public static readonly JameyError VerificationWriteFailed = E(nameof(VerificationWriteFailed), JameyErrorKind.WriteFailed);
 
+    // Added by later features (storage, encryption, listing, backup safety)
+    public static readonly JameyError NotAFileSystemPath = E(nameof(NotAFileSystemPath), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError InvalidBackupPath = E(nameof(InvalidBackupPath), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError PwshNotFound = E(nameof(PwshNotFound), JameyErrorKind.NotFound);
+
     // Failures from the system, classified by JameyFailures (never thrown by name)
     public static readonly JameyError DiskFull = E(nameof(DiskFull), JameyErrorKind.ResourceUnavailable);
     public static readonly JameyError ReadOnlyFileSystem = E(nameof(ReadOnlyFileSystem), JameyErrorKind.PermissionDenied);
