@@ -78,7 +78,7 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
             staging = Path.Combine(repo.StagingDirectory, backupId);
             Durability.CreatePrivateDirectory(Path.Combine(staging, Manifest.FilesFolder));
             Hook("staging:created");
-            var previous = request.ShareUnchangedFiles ? FindPreviousFiles(repo, _observer) : null;
+            var previous = request.ShareUnchangedFiles ? FindPreviousFiles(repo, components, _observer) : null;
 
             var manifest = new Manifest
             {
@@ -479,9 +479,13 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
         public bool TryLink(Manifest.ChunkEntry old, string staging) => files.Link(old.Stored, old.StoredSize, old.StoredSha256, staging);
     }
 
-    static PreviousFiles? FindPreviousFiles(BackupRepository repo, IOperationObserver observer)
+    static PreviousFiles? FindPreviousFiles(BackupRepository repo, IReadOnlyList<JameyComponent> components, IOperationObserver observer)
     {
-        var last = repo.List().FirstOrDefault(b => b.Status == BackupStatus.Complete);
+        // Share from the newest current backup that holds every component this one takes: after a database-only
+        // backup, the indices' files are still shared from the last backup that has them. Never from one dated in
+        // the future (a wrong clock), which is not current.
+        var current = repo.List().Where(BackupRepository.IsCurrent).ToList();
+        var last = current.FirstOrDefault(b => components.All(c => b.Components.Any(h => (int)h.Component == (int)c))) ?? current.FirstOrDefault();
         if (last is null) return null;
         try
         {

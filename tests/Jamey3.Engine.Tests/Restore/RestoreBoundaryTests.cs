@@ -111,7 +111,7 @@ public sealed class RestoreBoundaryTests : RestoreTestBase
                     {
                         case "Database": o["mode"] = "0600"; break;
                         case "ShortTerm": o["mode"] = "0640"; break;
-                        case "LongTerm": o["mode"] = "4755"; break; // set-id bits are never restored
+                        case "LongTerm": o["mode"] = "0755"; break; // a manifest with set-id bits is invalid (ManifestTests)
                     }
                 }
             });
