@@ -41,7 +41,7 @@ function Invoke-Native {
 
 function Invoke-Setup {
     # Debian packages the tests use: promtool/amtool, a cron daemon, sqlite3, xmllint, systemd-analyze, flock.
-    $needed = @{ promtool = 'prometheus'; amtool = 'prometheus-alertmanager'; cron = 'cron'; crontab = 'cron'; sqlite3 = 'sqlite3'; xmllint = 'libxml2-utils'; 'systemd-analyze' = 'systemd'; python3 = 'python3'; flock = 'util-linux' }
+    $needed = @{ promtool = 'prometheus'; amtool = 'prometheus-alertmanager'; jsonnet = 'jsonnet'; node = 'nodejs'; npm = 'npm'; cron = 'cron'; crontab = 'cron'; sqlite3 = 'sqlite3'; xmllint = 'libxml2-utils'; 'systemd-analyze' = 'systemd'; python3 = 'python3'; flock = 'util-linux' }
     $missing = @($needed.Keys | Where-Object { -not (Get-Command $_ -ErrorAction Ignore) } | ForEach-Object { $needed[$_] } | Sort-Object -Unique)
     if ($missing.Count -gt 0) {
         if ($IsLinux -and (Get-Command apt-get -ErrorAction Ignore) -and ((& id -u) -eq '0')) {
@@ -61,6 +61,11 @@ function Invoke-Setup {
     }
     Invoke-Native dotnet @('tool', 'restore')
     Invoke-Native dotnet @('restore', (Join-Path $root 'build/tools.proj'))
+    # Pinned Node tools of the monitoring tests (TypeScript, Grafana's dashboard types), from tests/web/package-lock.json.
+    $web = Join-Path $root 'tests/web'
+    if (-not (Test-Path (Join-Path $web 'node_modules/typescript')) -and (Get-Command npm -ErrorAction Ignore)) {
+        Push-Location $web; try { Invoke-Native npm @('ci', '--no-audit', '--no-fund') } finally { Pop-Location }
+    }
 }
 
 function Get-NuGetPackageRoot {
