@@ -3,8 +3,9 @@
 # a verification and a failed backup have been recorded, and must return series.
 #
 # The Jamey 3.0 backend is stood in for by a static /metrics file (python3's http.server) and 31
-# hours of its history, backfilled with `promtool tsdb create-blocks-from openmetrics` before
-# Prometheus starts, so that the anomaly baselines (a day ending 6 hours ago) have data.
+# hours of its history, with the series recorded from it by rules/system.yml, backfilled with
+# `promtool tsdb create-blocks-from openmetrics` before Prometheus starts, so that the anomaly
+# baselines (a day ending 6 hours ago) have data, as on a Prometheus that has run for a day.
 BeforeDiscovery {
     # One test per panel query.
     $targets = foreach ($file in Get-ChildItem (Join-Path $PSScriptRoot '../../deploy/grafana/dashboards') -Filter *.json) {
@@ -55,6 +56,12 @@ BeforeAll {
         }
         $lines += "http_request_duration_seconds_sum{$labels} $(300 * $i)$t", "http_request_duration_seconds_count{$labels} $requests$t"
         $lines += '# TYPE database_connection_errors counter', "database_connection_errors_total{$labels} 0$t"
+        if ($openMetrics) {
+            # What the recording rules in rules/system.yml would have written over those hours: the
+            # anomaly rules on the error ratio and the latency read these recorded series.
+            $lines += '# TYPE job:http_requests_5xx:ratio_rate5m gauge', "job:http_requests_5xx:ratio_rate5m{job=`"jamey-3-backend`"} $((0.005 + 0.0003 * ($i % 3)).ToString($inv))$t"
+            $lines += '# TYPE job:http_request_duration_seconds:p95_rate5m gauge', "job:http_request_duration_seconds:p95_rate5m{job=`"jamey-3-backend`"} $((0.2 + 0.01 * ($i % 2)).ToString($inv))$t"
+        }
         ($lines -join "`n").Replace('{,', '{').Replace('{}', '')
     }
     $now = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
