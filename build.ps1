@@ -43,7 +43,7 @@ function Invoke-Setup {
     # Debian packages the tests use: promtool/amtool, jsonnet, node/npm, chromium, a cron daemon, sqlite3, xmllint, systemd-analyze, flock.
     $needed = @{ promtool = 'prometheus'; amtool = 'prometheus-alertmanager'; jsonnet = 'jsonnet'; node = 'nodejs'; npm = 'npm'; chromium = 'chromium'; cron = 'cron'; crontab = 'cron'; sqlite3 = 'sqlite3'; xmllint = 'libxml2-utils'; 'systemd-analyze' = 'systemd'; python3 = 'python3'; flock = 'util-linux' }
     $missing = @($needed.Keys | Where-Object { -not (Get-Command $_ -ErrorAction Ignore) } | ForEach-Object { $needed[$_] } | Sort-Object -Unique)
-    # Chromium only recommends fonts; the report test reads text off its screenshots.
+    # Chromium only recommends fonts; without one the report test's screenshots have no text.
     if ($missing -contains 'chromium') { $missing += 'fonts-dejavu-core' }
     if ($missing.Count -gt 0) {
         if ($IsLinux -and (Get-Command apt-get -ErrorAction Ignore) -and ((& id -u) -eq '0')) {
