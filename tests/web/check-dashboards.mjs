@@ -7,12 +7,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 const require = createRequire(import.meta.url);
 const ts = require('typescript');
 
 const folder = path.resolve(process.argv[2]);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'jamey3-dashboards-'));
-const here = path.dirname(new URL(import.meta.url).pathname);
+const here = path.dirname(fileURLToPath(import.meta.url));
 const files = fs.readdirSync(folder).filter((f) => f.endsWith('.json')).sort();
 if (files.length === 0) { console.error(`no dashboards in ${folder}`); process.exit(1); }
 // JSON holds an enum's values ("value"), which TypeScript does not accept for a string enum type:
