@@ -85,8 +85,8 @@ function Invoke-Generate {
     Remove-Item $configPath
     $expected = [IO.File]::ReadAllText((Join-Path $root 'mixin/tests/anomaly.expected.json')) | ConvertFrom-Json -AsHashtable
     $tests = & (Join-Path $root 'mixin/tests/New-AnomalyTests.ps1') -Config $config -Expected $expected
-    [IO.File]::WriteAllText((Join-Path $dir 'tests/rules/anomaly.test.yml'), ($tests | ConvertTo-Json -Depth 20))
-    $files = @($files | Where-Object { $_ -ne 'config.json' }) + 'tests/rules/anomaly.test.yml' | Sort-Object
+    foreach ($name in $tests.Keys) { [IO.File]::WriteAllText((Join-Path $dir "tests/rules/$name"), ($tests[$name] | ConvertTo-Json -Depth 20)) }
+    $files = @($files | Where-Object { $_ -ne 'config.json' }) + @($tests.Keys | ForEach-Object { "tests/rules/$_" }) | Sort-Object
     foreach ($f in $files) {
         $path = Join-Path $dir $f
         $json = [IO.File]::ReadAllText($path)
