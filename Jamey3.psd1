@@ -20,6 +20,7 @@
         'Start-JameyMetrics'
         'Stop-JameyMetrics'
         'Export-JameyMetrics'
+        'Export-JameyReport'
         'Register-JameyBackupSchedule'
         'Get-JameyBackupSchedule'
         'Unregister-JameyBackupSchedule'

@@ -42,10 +42,13 @@ function Invoke-Native {
 }
 
 function Invoke-Setup {
-    # Debian packages the tests use: promtool/amtool, a cron daemon, sqlite3, xmllint, systemd-analyze, flock.
+    # Debian packages the tests use (build/Get-MissingTestTool.ps1 lists them): promtool/amtool, jsonnet, node/npm,
+    # chromium, a cron daemon, sqlite3, xmllint, systemd-analyze, flock, sshd, age.
     # Only missing ones are installed: with everything present, Setup runs no apt-get and needs no root.
     $missing = @(& (Join-Path $root 'build/Get-MissingTestTool.ps1'))
     if ($missing.Count -eq 0) { Write-Host 'Test tools: all installed.' }
+    # Chromium only recommends fonts; without one the report test's screenshots have no text.
+    if ($missing -contains 'chromium') { $missing += 'fonts-dejavu-core' }
     if ($missing.Count -gt 0) {
         if ($IsLinux -and (Get-Command apt-get -ErrorAction Ignore) -and ((& id -u) -eq '0')) {
             Write-Host "Installing Debian packages: $($missing -join ', ')"
@@ -64,17 +67,17 @@ function Invoke-Setup {
     }
     Invoke-Native dotnet @('tool', 'restore')
     Invoke-Native dotnet @('restore', (Join-Path $root 'build/tools.proj'))
-    # Storage emulators the engine tests start on 127.0.0.1 (Azurite, s3rver), pinned by package-lock.json.
-    $services = Join-Path $root 'tests/services'
-    $lock = Join-Path $services 'package-lock.json'
-    $stamp = Join-Path $services 'node_modules/.package-lock.json'
-    if (-not (Test-Path $stamp) -or (Get-Item $lock -Force).LastWriteTimeUtc -gt (Get-Item $stamp -Force).LastWriteTimeUtc) {
-        if (Get-Command npm -ErrorAction Ignore) {
-            Push-Location $services
-            try { Invoke-Native npm @('ci', '--no-audit', '--no-fund', '--loglevel=error') }
-            finally { Pop-Location }
-        }
-        else { Write-Warning 'npm is not installed: the Azure and S3 store tests will fail (install Node.js 20 or later).' }
+    # Pinned Node packages of the tests: the storage emulators (Azurite, s3rver) and the monitoring tests' TypeScript
+    # and Grafana dashboard types. Installed again only when a lock file is newer than what node_modules holds.
+    foreach ($folder in 'tests/services', 'tests/web') {
+        $dir = Join-Path $root $folder
+        $lock = Join-Path $dir 'package-lock.json'
+        $stamp = Join-Path $dir 'node_modules/.package-lock.json'
+        if ((Test-Path $stamp) -and (Get-Item $lock -Force).LastWriteTimeUtc -le (Get-Item $stamp -Force).LastWriteTimeUtc) { continue }
+        if (-not (Get-Command npm -ErrorAction Ignore)) { Write-Warning "npm is not installed: the tests that need $folder's packages will fail (install Node.js 20 or later)."; continue }
+        Push-Location $dir
+        try { Invoke-Native npm @('ci', '--no-audit', '--no-fund', '--loglevel=error') }
+        finally { Pop-Location }
     }
 }
 

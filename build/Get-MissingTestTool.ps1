@@ -17,6 +17,8 @@ param(
         sshd = 'openssh-server'; 'ssh-keygen' = 'openssh-client'
         # age and age-keygen, the interoperability oracle for the encryption format
         age = 'age'; 'age-keygen' = 'age'
+        # the monitoring mixin's generator, the dashboards' type check and the report's screenshot
+        jsonnet = 'jsonnet'; node = 'nodejs'; npm = 'npm'; chromium = 'chromium'
     }
 )
 $ErrorActionPreference = 'Stop'

@@ -79,6 +79,14 @@ function Invoke-Generate {
     $names = & jsonnet -J (Join-Path $root 'mixin') -m $dir (Join-Path $root 'mixin/generate.jsonnet') 2>&1
     if ($LASTEXITCODE -ne 0) { throw "jsonnet failed: $($names -join "`n")" }
     $files = @($names | ForEach-Object { [IO.Path]::GetRelativePath($dir, "$_").Replace('\', '/') } | Sort-Object)
+    # The configuration is an input of the PowerShell generators, not an output.
+    $configPath = Join-Path $dir 'config.json'
+    $config = [IO.File]::ReadAllText($configPath) | ConvertFrom-Json -AsHashtable
+    Remove-Item $configPath
+    $expected = [IO.File]::ReadAllText((Join-Path $root 'mixin/tests/anomaly.expected.json')) | ConvertFrom-Json -AsHashtable
+    $tests = & (Join-Path $root 'mixin/tests/New-AnomalyTests.ps1') -Config $config -Expected $expected
+    foreach ($name in $tests.Keys) { [IO.File]::WriteAllText((Join-Path $dir "tests/rules/$name"), ($tests[$name] | ConvertTo-Json -Depth 20)) }
+    $files = @($files | Where-Object { $_ -ne 'config.json' }) + @($tests.Keys | ForEach-Object { "tests/rules/$_" }) | Sort-Object
     foreach ($f in $files) {
         $path = Join-Path $dir $f
         $json = [IO.File]::ReadAllText($path)

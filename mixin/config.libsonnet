@@ -30,9 +30,14 @@
     defaultBackupIntervalSeconds: 86400,
 
     // Anomaly detection: a signal's 1-hour average is compared with its own mean and standard
-    // deviation over the baseline window. The alert fires when that z-score stays past the
-    // threshold for anomalyFor, and only for series with a full baseline window of history.
+    // deviation over the baseline window, which ends anomalyGap ago, so that a change of the
+    // last hours (a slow drift above all) is measured against the normal before it instead of
+    // widening the spread it is divided by. The alert fires when that z-score stays past the
+    // threshold for anomalyFor, and only for series with anomalyHistory of history (at least
+    // the baseline plus the gap).
     anomalyBaseline: '1d',
+    anomalyGap: '6h',
+    anomalyHistory: '30h',
     anomalyRecent: '1h',
     anomalyZThreshold: 3,
     anomalyFor: '30m',

@@ -10,3 +10,7 @@ local mixin = import 'mixin.libsonnet';
   ['deploy/grafana/dashboards/%s' % name]: mixin.grafanaDashboards[name]
   for name in std.objectFields(mixin.grafanaDashboards)
 }
++ {
+  // The configuration, for the generators written in PowerShell (tests/New-AnomalyTests.ps1).
+  'config.json': mixin._config,
+}

@@ -1,5 +1,12 @@
 // Generated into rules/backup.yml by mixin/Build-Mixin.ps1. Strings may hold @name@ placeholders,
 // filled from config.libsonnet (see lib/rules.libsonnet).
+// Alerts on Jamey3's own backup metrics (job jamey3-backup).
+//
+// The exporter publishes gauges in base units, and points in time as Unix
+// timestamps (never as ages), so ages are computed here with time().
+// A timestamp of 0 means "never". All jamey_backup_* series of one exporter
+// carry the same labels, so they are combined with default (all-label)
+// matching.
 [
   {
     name: "backup",

@@ -1,5 +1,12 @@
 // Generated into rules/consciousness.yml by mixin/Build-Mixin.ps1. Strings may hold @name@ placeholders,
 // filled from config.libsonnet (see lib/rules.libsonnet).
+// Alerts on the consciousness subsystem of the Jamey 3.0 backend.
+//
+// Severity bands nest: every P1 condition is also a P2 condition, and the
+// P2 rule's `for:` is never longer than the P1 rule's, so a P2 alert is always
+// firing while its P1 twin is. Alertmanager inhibits the P2 one (same
+// alertname, job and instance). A value sitting exactly on the P1 threshold,
+// or oscillating around it, therefore still raises P2 instead of nothing.
 [
   {
     name: "consciousness",

@@ -1,5 +1,7 @@
 // Generated into rules/emotional.yml by mixin/Build-Mixin.ps1. Strings may hold @name@ placeholders,
 // filled from config.libsonnet (see lib/rules.libsonnet).
+// Alerts on the emotional processing subsystem of the Jamey 3.0 backend.
+// Severity bands nest the same way as in consciousness.yml: P1 implies P2.
 [
   {
     name: "emotional",

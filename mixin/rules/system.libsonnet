@@ -1,5 +1,12 @@
 // Generated into rules/system.yml by mixin/Build-Mixin.ps1. Strings may hold @name@ placeholders,
 // filled from config.libsonnet (see lib/rules.libsonnet).
+// System health of the Jamey 3.0 backend and its host, plus the alerting
+// pipeline's own heartbeat.
+//
+// Assumed metric shapes: the backend exports http_requests_total with a
+// `status` label holding the HTTP status code, the histogram
+// http_request_duration_seconds and the counter
+// database_connection_errors_total; the host runs node_exporter.
 [
   {
     name: "system",

@@ -158,6 +158,10 @@ try {
     Add-Check -Name "runbook base URL from mixin/config.libsonnet is absolute ($runbookBase)" `
         -Ok ($r.ExitCode -eq 0 -and $runbookBase -match '^https?://[^/\s]+/(\S*/)?$') -Detail $r.Output
 
+    # The dashboards against Grafana's dashboard types (tests/web, installed by build.ps1 -Task Setup).
+    $r = Invoke-Tool node @((Join-Path $Root 'tests/web/check-dashboards.mjs'), (Join-Path $Root 'deploy/grafana/dashboards'))
+    Add-Check -Name 'dashboards type-check against @grafana/schema (tests/web/check-dashboards.mjs)' -Ok ($r.ExitCode -eq 0) -Detail $r.Output
+
     $r = Invoke-Tool promtool (@('check', 'rules') + $ruleArgs)
     Add-Check -Name "promtool check rules $($ruleArgs -join ' ')" -Ok ($r.ExitCode -eq 0 -and $ruleArgs.Count -gt 0) -Detail $r.Output
 
