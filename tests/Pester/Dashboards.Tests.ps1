@@ -142,7 +142,11 @@ Describe 'Dashboards against a real Prometheus' -Tag 'Dashboards' {
             Should -BeTrue -Because 'Prometheus must scrape the exporter and the stand-in backend'
         $null = Invoke-ChildPwsh -Script "New-JameyBackup -DataPath '$data' -BackupPath '$repo' | Test-JameyBackup | Out-Null"
         $LASTEXITCODE | Should -Be 0
-        $null = Invoke-ChildPwsh -Script "New-JameyBackup -DataPath '$root/no-such-data' -BackupPath '$repo'"
+        # A run that tried and failed (a mistyped path is no failure): an index with no commit cannot be backed up.
+        $broken = Join-Path $root 'broken'
+        Copy-Item $data $broken -Recurse
+        Get-ChildItem (Join-Path $broken 'memory/working') -Filter 'segments*' | Remove-Item
+        $null = Invoke-ChildPwsh -Script "New-JameyBackup -DataPath '$broken' -BackupPath '$repo'"
         $LASTEXITCODE | Should -Not -Be 0
         (Wait-Until { @(Get-Series 'jamey_backup_last_run_success == 0 and jamey_backup_last_verify_success == 1 and jamey_backup_retained == 1').Count -eq 1 }) |
             Should -BeTrue -Because 'the exporter must show the verified backup and the failed run'

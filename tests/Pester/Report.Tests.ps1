@@ -8,7 +8,11 @@ BeforeAll {
     $repo = Join-Path $root 'repo'
     $null = New-JameyBackup -DataPath $data -BackupPath $repo
     $null = New-JameyBackup -DataPath $data -BackupPath $repo | Test-JameyBackup
-    $null = Invoke-ChildPwsh -Script "New-JameyBackup -DataPath '$root/no-such-data' -BackupPath '$repo'"
+    # A run that tried and failed (a mistyped path is no failure): an index with no commit cannot be backed up.
+    $broken = Join-Path $root 'broken'
+    Copy-Item $data $broken -Recurse
+    Get-ChildItem (Join-Path $broken 'memory/working') -Filter 'segments*' | Remove-Item
+    $null = Invoke-ChildPwsh -Script "New-JameyBackup -DataPath '$broken' -BackupPath '$repo'"
 
     # Counts a screenshot's pixels of given colours: PNG chunks, zlib, then each scanline's filter undone.
     Add-Type -TypeDefinition @'
