@@ -63,7 +63,7 @@ AfterAll {
 
 Describe 'Export-JameyReport' -Tag 'Report' {
     It 'writes one self-contained page with the backups, the verification and the failed run' {
-        $file = Export-JameyReport -BackupPath $repo -Path (Join-Path $root 'report.html')
+        $file = Export-JameyReport -BackupPath $repo -Path (Join-Path $root 'report.html') -PassThru
         $file | Should -BeOfType [System.IO.FileInfo]
         $html = Get-Content $file.FullName -Raw
         $html | Should -Not -Match '<script|<link|\ssrc=|url\('

@@ -15,7 +15,12 @@ public sealed class ExportJameyReportCommand : JameyCmdlet
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [Alias("RepositoryPath")]
     public string? BackupPath { get; set; }
+
+    /// <summary>Write the file's object; without it the command writes nothing, as Export-JameyMetrics does.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
 
     protected override void EndProcessing()
     {
@@ -31,6 +36,6 @@ public sealed class ExportJameyReportCommand : JameyCmdlet
             ThrowEngineError(e, repository);
             return;
         }
-        WriteObject(new FileInfo(target));
+        if (PassThru) WriteObject(new FileInfo(target));
     }
 }

@@ -67,6 +67,9 @@ public sealed class BackupContent
         for (var p = full; p.Length > Folder.Length; p = Path.GetDirectoryName(p)!)
             if (IsLink(p))
                 throw new UnsafeBackupPathException(p, "is a symbolic link or reparse point; a backup never holds links, and reading through one could read anything");
+        // A FIFO, socket or device planted in place of a stored file would block a reader forever, or read a device.
+        if (Metrics.DiskUsage.FileLinks(full) is { IsFile: false } && !Directory.Exists(full))
+            throw new UnsafeBackupPathException(full, "is not a regular file (a pipe, socket or device); a backup stores only regular files");
         return full;
     }
 

@@ -8,7 +8,9 @@ The file is written atomically: a reader never sees half a page.
     Parameters  = @{
         Path       = 'The HTML file to write.'
         BackupPath = 'The repository to report on. Defaults to BACKUP_DIR, or "data/backups" under the current location.'
+        PassThru   = 'Write the HTML file''s object (FileInfo). Without it the command writes nothing.'
     }
+    Outputs     = @{ FileInfo = 'With -PassThru, the HTML file that was written. Nothing otherwise.' }
     Examples    = @(
         @{ Title = 'Write the report'; Code = 'Export-JameyReport -BackupPath /backups/jamey -Path ./jamey3-health.html'; Remarks = 'Open jamey3-health.html in a browser, or attach it to a mail.' }
         @{ Title = 'See what would be written'; Code = 'Export-JameyReport -BackupPath /backups/jamey -Path ./jamey3-health.html -WhatIf'; Remarks = 'Nothing is written.' }

@@ -18,7 +18,7 @@ Each backup carries a Status: Complete (manifest readable, every file present at
         Before     = 'Only backups taken before this time. A time without a zone is local time.'
         Status     = 'Only backups with one of these statuses: Complete, Damaged, Incomplete, InProgress.'
     }
-    Outputs     = @{ JameyBackup = 'One object per backup, newest first: BackupId, Timestamp, Status, Components, sizes, Path and RepositoryPath. Pipe it to Test-JameyBackup, Restore-JameyBackup or Remove-JameyBackup.' }
+    Outputs     = @{ JameyBackup = 'One object per backup, newest first: BackupId, Timestamp, Status, Components, sizes, Path and RepositoryPath. Pipe it to Test-JameyBackup, Restore-JameyBackup or Remove-JameyBackup.'; JameyBackupRepositorySummary = 'With -Summary, one summary of the backups listed: count, data size, stored size counted in full, disk really used, what sharing saves, staging leftovers.'; JameyRollback = 'With -Rollback, one object per rollback folder a finished restore left: OperationId, RestoredBackupId, RestoredAt, Path, Size. Pipe it to Remove-JameyBackup.' }
     Examples    = @(
         @{ Title = 'List every backup'; Code = 'Get-JameyBackup -BackupPath /backups/jamey'; Remarks = 'Newest first, with status, size and stored size.' }
         @{ Title = 'The newest backup'; Code = 'Get-JameyBackup -Newest 1'; Remarks = 'Reads only as much of the repository as it needs.' }

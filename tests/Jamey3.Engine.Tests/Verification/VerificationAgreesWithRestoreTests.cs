@@ -3,6 +3,7 @@ using Jamey3.Engine.Data;
 using Jamey3.Engine.Errors;
 using Jamey3.Engine.Repository;
 using Jamey3.Engine.Restore;
+using Jamey3.Engine.Tests.Infrastructure;
 using Jamey3.Engine.Tests.Restore;
 using Jamey3.Engine.Verification;
 using static Jamey3.Engine.Tests.Restore.JameyTestData;
@@ -63,6 +64,31 @@ public sealed class VerificationAgreesWithRestoreTests : RestoreTestBase
             var result = new BackupVerifier().Verify(new BackupRepository(Repo), backup.BackupId, mode);
             Assert.False(result.Passed, $"{mode} test passed a backup whose {what} is a link");
             Assert.Contains(result.Problems, p => p.Message == refusal.Message);
+        }
+    }
+
+    [LinuxFact]
+    public void AStoredFileReplacedByAPipe_IsRefusedAtOnceByRestoreAndBothTests()
+    {
+        Create(Data, 42);
+        var backup = Backup();
+        var stored = Path.Combine(BackupDir(backup.BackupId),
+            new BackupRepository(Repo).LoadManifest(backup.BackupId).Files.First(f => f.Component == JameyComponent.Working).Stored);
+        File.Delete(stored);
+        var mkfifo = System.Diagnostics.Process.Start("mkfifo", [stored])!;
+        mkfifo.WaitForExit();
+        Assert.Equal(0, mkfifo.ExitCode);
+
+        // Opening a pipe for reading blocks until a writer comes: a reader that opened it would never return.
+        var refusal = Task.Run(() => Assert.Throws<UnsafeBackupPathException>(() => new RestoreEngine().Run(Request(backup.BackupId) with { AllowDamaged = true })));
+        Assert.True(refusal.Wait(TimeSpan.FromSeconds(60)), "the restore blocked on a pipe planted as a stored file");
+        Assert.Contains("not a regular file", refusal.Result.Message);
+        foreach (var mode in new[] { VerificationMode.Quick, VerificationMode.Full })
+        {
+            var verify = Task.Run(() => new BackupVerifier().Verify(new BackupRepository(Repo), backup.BackupId, mode));
+            Assert.True(verify.Wait(TimeSpan.FromSeconds(60)), $"the {mode} test blocked on a pipe planted as a stored file");
+            Assert.False(verify.Result.Passed);
+            Assert.Contains(verify.Result.Problems, p => p.Message == refusal.Result.Message);
         }
     }
 
