@@ -6,8 +6,8 @@ using Lucene.Net.Util;
 
 namespace Jamey3.SampleData;
 
-/// <summary>Lucene pieces shared by the generator and the simulator: writer setup and the document shape.</summary>
-internal static class MemoryIndexes
+/// <summary>Lucene pieces shared by the generator, the simulator and the tests' data builders: writer setup and the document shape.</summary>
+public static class MemoryIndexes
 {
     public const LuceneVersion Version = LuceneVersion.LUCENE_48;
 

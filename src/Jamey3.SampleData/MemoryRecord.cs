@@ -1,7 +1,7 @@
 namespace Jamey3.SampleData;
 
 /// <summary>One row of <c>memory_records</c>; the same id, content and timestamp go into the layer's index.</summary>
-internal sealed class MemoryRecord
+public sealed class MemoryRecord
 {
     public required string Id { get; init; }
     public required string Content { get; init; }

@@ -2,8 +2,8 @@ using Microsoft.Data.Sqlite;
 
 namespace Jamey3.SampleData;
 
-/// <summary>Schema and statements for <c>jamey.db</c>, shared by the generator and the simulator.</summary>
-internal static class SampleDatabase
+/// <summary>Schema and statements for <c>jamey.db</c>: the one definition the generator, the simulator and the tests' own data builders share.</summary>
+public static class SampleDatabase
 {
     public const string InsertSql =
         "INSERT INTO memory_records (id, content, timestamp, layer, emotional_tags, context_associations, created_at, updated_at) " +

@@ -63,7 +63,7 @@ Describe 'New-JameyBackup' {
         $err.FullyQualifiedErrorId | Should -BeLike 'DataPathNotFound,*'
         $err.CategoryInfo.Category | Should -Be ObjectNotFound
         $err.Exception.Message | Should -BeLike '*no-such-data*'
-        @(Get-JameyBackup -BackupPath $repo).Count | Should -Be 0
+        Test-Path $repo | Should -BeFalse -Because "nothing is written for a missing data directory, not even the repository folder"
     }
 
     It 'reads the environment as Jamey 3.0 defined it' {

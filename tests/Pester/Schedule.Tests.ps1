@@ -96,7 +96,8 @@ Describe 'Register-JameyBackupSchedule with cron' {
         $backup = $null; $badRecorded = $false
         while ([DateTime]::UtcNow -lt $deadline -and -not ($backup -and $badRecorded -and (Test-Path $textfile))) {
             Start-Sleep -Seconds 5
-            $backup = Get-JameyBackup -BackupPath $repo -Status Complete | Select-Object -First 1
+            # The repository exists once cron's first run has made it; before that, Get-JameyBackup rightly says it is missing.
+            $backup = if (Test-Path $repo) { Get-JameyBackup -BackupPath $repo -Status Complete | Select-Object -First 1 }
             $badRecorded = (Test-Path "$badRepo/state/history.json") -and
                 ((Get-Content "$badRepo/state/history.json" -Raw | ConvertFrom-Json).latest.Backup.lastRun.outcome -eq 'InvalidRequest')
         }

@@ -8,6 +8,7 @@ using Lucene.Net.Analysis.Standard;
 using Lucene.Net.Documents;
 using Lucene.Net.Index;
 using Lucene.Net.Util;
+using Jamey3.SampleData;
 using Microsoft.Data.Sqlite;
 
 namespace Jamey3.Engine.Tests.Metrics;
@@ -43,24 +44,24 @@ sealed class MetricsWorkspace : IDisposable
         {
             c.Open();
             using var cmd = c.CreateCommand();
-            cmd.CommandText = "INSERT INTO memory_records(layer, content, created_at) VALUES ($layer, $content, $at)";
+            cmd.CommandText = "INSERT INTO memory_records(id, layer, content, created_at) VALUES ($id, $layer, $content, $at)";
+            var id = cmd.Parameters.Add("$id", SqliteType.Text);
             cmd.Parameters.AddWithValue("$layer", "short_term");
             cmd.Parameters.AddWithValue("$content", $"round {_round}: " + new string('x', 200));
             cmd.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToString("o", CultureInfo.InvariantCulture));
-            for (int i = 0; i < 20; i++) cmd.ExecuteNonQuery();
+            for (int i = 0; i < 20; i++)
+            {
+                id.Value = $"mem-{_round}-{i}";
+                cmd.ExecuteNonQuery();
+            }
         }
         SqliteConnection.ClearAllPools();
         foreach (var layer in DataLayout.MemoryLayers)
         {
             var path = DataLayout.FullPath(DataPath, layer);
             Directory.CreateDirectory(path);
-            using var dir = Lucene.Net.Store.FSDirectory.Open(path);
-            var config = new IndexWriterConfig(LuceneVersion.LUCENE_48, new StandardAnalyzer(LuceneVersion.LUCENE_48))
-            {
-                OpenMode = OpenMode.CREATE_OR_APPEND,
-                MergePolicy = NoMergePolicy.NO_COMPOUND_FILES, // keep older segments unchanged: the next backup hard-links them
-            };
-            using var writer = new IndexWriter(dir, config);
+            // No merges: older segments stay unchanged, so the next backup hard-links them.
+            using var writer = MemoryIndexes.OpenWriter(path, OpenMode.CREATE_OR_APPEND, 16, NoMergePolicy.NO_COMPOUND_FILES);
             for (int i = 0; i < 10; i++)
             {
                 writer.AddDocument(new Document
@@ -75,16 +76,9 @@ sealed class MetricsWorkspace : IDisposable
 
     void CreateDatabase()
     {
-        using var c = new SqliteConnection($"Data Source={Path.Combine(DataPath, DataLayout.DatabaseFile)}");
-        c.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = """
-            PRAGMA journal_mode=WAL;
-            CREATE TABLE app_metadata(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            CREATE TABLE memory_records(id INTEGER PRIMARY KEY, layer TEXT NOT NULL, content TEXT NOT NULL, created_at TEXT NOT NULL);
-            INSERT INTO app_metadata VALUES ('schema_version', '1'), ('name', 'Jamey 3.0');
-            """;
-        cmd.ExecuteNonQuery();
+        using var c = SampleDatabase.Open(Path.Combine(DataPath, DataLayout.DatabaseFile), create: true);
+        SampleDatabase.EnableWal(c);
+        SampleDatabase.CreateSchema(c, "metrics-test", "2024-01-01T00:00:00Z");
     }
 
     public JameyBackup Backup() =>

@@ -7,13 +7,16 @@ using Lucene.Net.Index;
 using Lucene.Net.Store;
 using Lucene.Net.Util;
 using Microsoft.Data.Sqlite;
+using Jamey3.SampleData;
 using Directory = System.IO.Directory;
 
 namespace Jamey3.Engine.Tests.Restore;
 
 /// <summary>
-/// A small Jamey 3.0 data directory made with the real libraries: jamey.db (SQLite, WAL) with app_metadata and
-/// memory_records, and five Lucene 4.8 indices under memory/. Stands in until the sample-data generator lands.
+/// A small Jamey 3.0 data directory, tiny and deterministic for tests that compare every row and document: the
+/// sample-data library's schema (<see cref="SampleDatabase.CreateSchema"/>) and index writer
+/// (<see cref="MemoryIndexes.OpenWriter"/>), the ones the generator and the simulated Jamey use, filled with a few
+/// rows and documents of known content.
 /// </summary>
 internal static class JameyTestData
 {
@@ -24,13 +27,9 @@ internal static class JameyTestData
         Directory.CreateDirectory(dataPath);
         using (var c = OpenDb(dataPath))
         {
-            Exec(c, "PRAGMA journal_mode=WAL");
-            Exec(c, "CREATE TABLE app_metadata (key TEXT PRIMARY KEY, value TEXT, updated_at TEXT)");
-            Exec(c, """
-                CREATE TABLE memory_records (id TEXT PRIMARY KEY, content TEXT NOT NULL, timestamp TEXT NOT NULL, layer TEXT NOT NULL,
-                  emotional_tags TEXT, context_associations TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)
-                """);
-            Exec(c, $"INSERT INTO app_metadata VALUES ('schema_version', '3', '2024-01-01T00:00:00Z'), ('seed', '{seed}', '2024-01-01T00:00:00Z')");
+            SampleDatabase.EnableWal(c);
+            SampleDatabase.CreateSchema(c, $"test-{seed}", "2024-01-01T00:00:00Z");
+            Exec(c, $"INSERT INTO app_metadata VALUES ('seed', '{seed}', '2024-01-01T00:00:00Z')");
             AddRecords(c, seed, 0, records);
         }
         SqliteConnection.ClearAllPools();
@@ -100,12 +99,8 @@ internal static class JameyTestData
         ];
     }
 
-    public static IndexWriter OpenWriter(string indexPath)
-    {
-        Directory.CreateDirectory(indexPath);
-        var dir = FSDirectory.Open(new DirectoryInfo(indexPath));
-        return new IndexWriter(dir, new IndexWriterConfig(LuceneVersion.LUCENE_48, new StandardAnalyzer(LuceneVersion.LUCENE_48)));
-    }
+    /// <summary>Jamey's IndexWriter (Lucene's default 16 MB buffer), refusing an index another writer holds.</summary>
+    public static IndexWriter OpenWriter(string indexPath) => MemoryIndexes.OpenWriter(indexPath, OpenMode.CREATE_OR_APPEND, 16);
 
     public static SqliteConnection OpenDb(string dataPath)
     {
