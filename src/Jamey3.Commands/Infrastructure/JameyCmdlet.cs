@@ -149,20 +149,7 @@ public abstract class JameyCmdlet : PSCmdlet
     protected void ThrowEngineError(Exception e, object? target = null) => ThrowTerminatingError(ErrorMapping.ToErrorRecord(e, target));
 
     /// <summary>A duration for people: "350 ms", "4.2 s", "3 min 5 s", "2 h 10 min".</summary>
-    internal static string FormatDuration(TimeSpan t)
-    {
-        if (t < TimeSpan.FromSeconds(1)) return $"{Math.Max(0, t.TotalMilliseconds):0} ms";
-        if (t < TimeSpan.FromMinutes(1)) return $"{t.TotalSeconds:0.0} s";
-        if (t < TimeSpan.FromHours(1)) return $"{(int)t.TotalMinutes} min {t.Seconds} s";
-        return $"{(int)t.TotalHours} h {t.Minutes} min";
-    }
+    internal static string FormatDuration(TimeSpan t) => Jamey3.Engine.Progress.HumanUnits.Duration(t);
 
-    internal static string FormatBytes(long bytes)
-    {
-        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
-        double value = bytes;
-        int unit = 0;
-        while (value >= 1024 && unit < units.Length - 1) { value /= 1024; unit++; }
-        return unit == 0 ? $"{bytes} B" : $"{value:0.0} {units[unit]}";
-    }
+    internal static string FormatBytes(long bytes) => Jamey3.Engine.Progress.HumanUnits.Bytes(bytes);
 }

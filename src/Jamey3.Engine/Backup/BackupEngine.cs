@@ -98,7 +98,7 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
                     ? BackupDatabase(dataPath, staging, request, manifest, previous, progress, ct)
                     : BackupIndex(dataPath, staging, component, request.Compression, manifest, previous, progress, ct);
                 manifest.Components.Add(entry);
-                _observer.Verbose($"{component}: {entry.FileCount} file(s), {entry.Size} bytes.");
+                _observer.Verbose($"{component}: {entry.FileCount} file(s), {HumanUnits.Bytes(entry.Size)}.");
                 Hook($"stored:{component}");
             }
             previous?.ReportDamage();

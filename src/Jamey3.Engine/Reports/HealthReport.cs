@@ -53,13 +53,7 @@ public static class HealthReport
     }
 
     static string H(string? s) => WebUtility.HtmlEncode(s ?? "");
-    static string Bytes(long n)
-    {
-        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
-        double v = n; int u = 0;
-        while (v >= 1024 && u < units.Length - 1) { v /= 1024; u++; }
-        return string.Create(CultureInfo.InvariantCulture, $"{v:0.#} {units[u]}");
-    }
+    static string Bytes(long n) => Progress.HumanUnits.Bytes(n);
     static string When(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
 
     public static string Render(Data d)
