@@ -24,13 +24,8 @@ BeforeAll {
     $data = New-SampleData -Path (Join-Path $root 'data')
     $repo = Join-Path $root 'repo'
     New-Item -ItemType Directory $repo | Out-Null
-    $repoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
     $inv = [cultureinfo]::InvariantCulture
 
-    function Get-FreePort {
-        $l = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $l.Start(); $port = $l.LocalEndpoint.Port; $l.Stop(); $port
-    }
     $exporterPort = Get-FreePort
     $null = Start-JameyMetrics -BackupPath $repo -Port $exporterPort
 
@@ -93,30 +88,8 @@ BeforeAll {
     $backend = Start-Process python3 -PassThru -ArgumentList @('-m', 'http.server', '--bind', '127.0.0.1', '--directory', $web, "$backendPort") `
         -RedirectStandardError (Join-Path $root 'backend.log') -RedirectStandardOutput (Join-Path $root 'backend.out')
 
-    $promPort = Get-FreePort
-    $config = Join-Path $root 'prometheus.yml'
-    @"
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-rule_files:
-  - '$repoRoot/rules/*.yml'
-scrape_configs:
-  - job_name: jamey3-backup
-    static_configs:
-      - targets: ['127.0.0.1:$exporterPort']
-  - job_name: jamey-3-backend
-    static_configs:
-      - targets: ['127.0.0.1:$backendPort']
-"@ | Set-Content $config
-    $prometheus = Start-Process prometheus -PassThru -RedirectStandardError (Join-Path $root 'prometheus.log') -ArgumentList @(
-        "--config.file=$config", "--storage.tsdb.path=$tsdb", "--web.listen-address=127.0.0.1:$promPort")
-    $promUrl = "http://127.0.0.1:$promPort"
-    $deadline = [DateTime]::UtcNow.AddSeconds(60)
-    while ([DateTime]::UtcNow -lt $deadline) {
-        try { if ((Invoke-WebRequest "$promUrl/-/ready" -SkipHttpErrorCheck).StatusCode -eq 200) { break } } catch { }
-        Start-Sleep -Milliseconds 250
-    }
+    $prometheus = Start-TestPrometheus -Root $root -TsdbPath $tsdb -Jobs ([ordered]@{ 'jamey3-backup' = $exporterPort; 'jamey-3-backend' = $backendPort })
+    $promUrl = $prometheus.Url
     function Get-Series([string] $query) {
         @((Invoke-RestMethod "$promUrl/api/v1/query?query=$([uri]::EscapeDataString($query))").data.result)
     }
@@ -130,7 +103,7 @@ scrape_configs:
     }
 }
 AfterAll {
-    if ($prometheus -and -not $prometheus.HasExited) { $prometheus.Kill(); $prometheus.WaitForExit() }
+    Stop-TestPrometheus $prometheus
     if ($backend -and -not $backend.HasExited) { $backend.Kill(); $backend.WaitForExit() }
     Stop-JameyMetrics -ErrorAction Ignore | Out-Null
     Remove-Item $root -Recurse -Force -ErrorAction Ignore

@@ -7,36 +7,11 @@ BeforeAll {
     $data = New-SampleData -Path (Join-Path $root 'data')
     $repo = Join-Path $root 'repo'
     New-Item -ItemType Directory $repo | Out-Null
-    $repoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 
-    function Get-FreePort {
-        $l = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $l.Start(); $port = $l.LocalEndpoint.Port; $l.Stop(); $port
-    }
     $exporterPort = Get-FreePort
     $endpoint = Start-JameyMetrics -BackupPath $repo -Port $exporterPort
-
-    $promPort = Get-FreePort
-    $config = Join-Path $root 'prometheus.yml'
-    @"
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-rule_files:
-  - '$repoRoot/rules/*.yml'
-scrape_configs:
-  - job_name: jamey3-backup
-    static_configs:
-      - targets: ['127.0.0.1:$exporterPort']
-"@ | Set-Content $config
-    $prometheus = Start-Process prometheus -PassThru -RedirectStandardError (Join-Path $root 'prometheus.log') -ArgumentList @(
-        "--config.file=$config", "--storage.tsdb.path=$(Join-Path $root 'tsdb')", "--web.listen-address=127.0.0.1:$promPort")
-    $promUrl = "http://127.0.0.1:$promPort"
-    $deadline = [DateTime]::UtcNow.AddSeconds(60)
-    while ([DateTime]::UtcNow -lt $deadline) {
-        try { if ((Invoke-WebRequest "$promUrl/-/ready" -SkipHttpErrorCheck).StatusCode -eq 200) { break } } catch { }
-        Start-Sleep -Milliseconds 250
-    }
+    $prometheus = Start-TestPrometheus -Root $root -Jobs ([ordered]@{ 'jamey3-backup' = $exporterPort })
+    $promUrl = $prometheus.Url
 
     function Get-PromValue([string] $query) {
         $r = Invoke-RestMethod "$promUrl/api/v1/query?query=$([uri]::EscapeDataString($query))"
@@ -53,7 +28,7 @@ scrape_configs:
     }
 }
 AfterAll {
-    if ($prometheus -and -not $prometheus.HasExited) { $prometheus.Kill(); $prometheus.WaitForExit() }
+    Stop-TestPrometheus $prometheus
     Stop-JameyMetrics -ErrorAction Ignore | Out-Null
     Remove-Item $root -Recurse -Force -ErrorAction Ignore
 }

@@ -89,4 +89,50 @@ function New-TestDirectory {
     New-Item -ItemType Directory -Path $path | Select-Object -ExpandProperty FullName
 }
 
+<# A TCP port on 127.0.0.1 that nothing listens on at this moment. #>
+function Get-FreePort {
+    $l = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    $l.Start(); $port = $l.LocalEndpoint.Port; $l.Stop(); $port
+}
+
+<#
+Starts Debian's Prometheus on 127.0.0.1 with the repository's rules, scraping each job's target every
+second, and waits until it is ready. Returns the process and its URL; stop it with Stop-TestPrometheus.
+#>
+function Start-TestPrometheus {
+    param(
+        [Parameter(Mandatory)] [string] $Root,
+        [Parameter(Mandatory)] [System.Collections.IDictionary] $Jobs,
+        [string] $TsdbPath = (Join-Path $Root 'tsdb')
+    )
+    $repoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+    $port = Get-FreePort
+    $config = Join-Path $Root 'prometheus.yml'
+    $scrape = foreach ($job in $Jobs.Keys) {
+        "  - job_name: $job`n    static_configs:`n      - targets: ['127.0.0.1:$($Jobs[$job])']"
+    }
+    @"
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files:
+  - '$repoRoot/rules/*.yml'
+scrape_configs:
+$($scrape -join "`n")
+"@ | Set-Content $config
+    $process = Start-Process prometheus -PassThru -RedirectStandardError (Join-Path $Root 'prometheus.log') -ArgumentList @(
+        "--config.file=$config", "--storage.tsdb.path=$TsdbPath", "--web.listen-address=127.0.0.1:$port")
+    $url = "http://127.0.0.1:$port"
+    $deadline = [DateTime]::UtcNow.AddSeconds(60)
+    while ([DateTime]::UtcNow -lt $deadline) {
+        try { if ((Invoke-WebRequest "$url/-/ready" -SkipHttpErrorCheck).StatusCode -eq 200) { break } } catch { }
+        Start-Sleep -Milliseconds 250
+    }
+    [pscustomobject]@{ Process = $process; Url = $url }
+}
+
+function Stop-TestPrometheus($Prometheus) {
+    if ($Prometheus -and -not $Prometheus.Process.HasExited) { $Prometheus.Process.Kill(); $Prometheus.Process.WaitForExit() }
+}
+
 Export-ModuleMember -Function *
