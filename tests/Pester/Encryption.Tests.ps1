@@ -8,30 +8,8 @@ BeforeAll {
     [Random]::new(11).NextBytes($bytes)
     [IO.File]::WriteAllBytes($plain, $bytes)
     $plainHash = (Get-FileHash $plain -Algorithm SHA256).Hash
-    # age reads passphrases only from a terminal: python's pty answers its prompts.
-    $ptyScript = Join-Path $root 'age-pty.py'
-    Set-Content $ptyScript -Value @'
-import os, pty, sys
-pw = os.environ["AGE_TEST_PASSPHRASE"].encode() + b"\n"
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(sys.argv[1], sys.argv[1:])
-seen, answered = b"", 0
-while True:
-    try:
-        data = os.read(fd, 4096)
-    except OSError:
-        break
-    if not data:
-        break
-    seen += data
-    prompts = seen.lower().count(b"passphrase")
-    if prompts > answered and seen.rstrip().endswith(b":"):
-        os.write(fd, pw)
-        answered = prompts
-_, status = os.waitpid(pid, 0)
-sys.exit(os.waitstatus_to_exitcode(status))
-'@
+    # age reads passphrases only from a terminal: this script answers its prompts through a pseudo-terminal.
+    $ptyScript = Join-Path $PSScriptRoot '../tools/age-with-passphrase.py'
 }
 AfterAll { Remove-Item $root -Recurse -Force -ErrorAction Ignore }
 

@@ -1,34 +1,13 @@
 using System.Diagnostics;
+using Jamey3.Engine.Tests.Infrastructure;
 
 namespace Jamey3.Engine.Tests.Encryption;
 
 /// <summary>Runs Debian's age 1.1.1 (installed by build.ps1 Setup), the interoperability oracle.</summary>
 internal static class AgeTool
 {
-    // age reads passphrases only from the terminal: run it under a pseudo-terminal and answer each prompt.
-    const string PtyScript = """
-        import os, pty, sys
-        pw = os.environ["AGE_TEST_PASSPHRASE"].encode() + b"\n"
-        pid, fd = pty.fork()
-        if pid == 0:
-            os.execvp(sys.argv[1], sys.argv[1:])
-        seen, answered = b"", 0
-        while True:
-            try:
-                data = os.read(fd, 4096)
-            except OSError:
-                break
-            if not data:
-                break
-            seen += data
-            prompts = seen.lower().count(b"passphrase")
-            if prompts > answered and seen.rstrip().endswith(b":"):
-                os.write(fd, pw)
-                answered = prompts
-        _, status = os.waitpid(pid, 0)
-        sys.stderr.write(seen.decode(errors="replace"))
-        sys.exit(os.waitstatus_to_exitcode(status))
-        """;
+    // age reads passphrases only from the terminal: tests/tools/age-with-passphrase.py runs it under a pseudo-terminal.
+    static readonly string PtyScript = SourceTree.Combine("tests", "tools", "age-with-passphrase.py");
 
     public static (int ExitCode, string Output) Run(params string[] args) => Start("age", args, null);
 
@@ -39,7 +18,7 @@ internal static class AgeTool
     public static (int ExitCode, string Output) Keygen(params string[] args) => Start("age-keygen", args, null);
 
     public static (int ExitCode, string Output) RunWithPassphrase(string passphrase, params string[] args) =>
-        Start("python3", ["-c", PtyScript, "age", .. args], passphrase);
+        Start("python3", [PtyScript, "age", .. args], passphrase);
 
     static (int, string) Start(string file, string[] args, string? passphrase)
     {
