@@ -4,7 +4,7 @@ using Jamey3.Engine.IO;
 
 namespace Jamey3.Engine.History;
 
-public enum RunOperation { Backup, Verify, Restore, Retention }
+public enum RunOperation { Backup, Verify, Restore, Retention, Copy }
 
 /// <summary>
 /// How a run ended. Only <see cref="Succeeded"/> and <see cref="Failed"/> are attempts: runs that set

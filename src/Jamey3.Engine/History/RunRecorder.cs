@@ -136,6 +136,7 @@ public sealed class RunRecorder
         RunOperation.Backup => "backup",
         RunOperation.Verify => "verification",
         RunOperation.Restore => "restore",
+        RunOperation.Copy => "off-site copy",
         _ => "retention run",
     };
 }
