@@ -121,6 +121,19 @@ public static class JameyErrors
     public static readonly JameyError InvalidBackupPath = E(nameof(InvalidBackupPath), JameyErrorKind.InvalidArgument);
     public static readonly JameyError PwshNotFound = E(nameof(PwshNotFound), JameyErrorKind.NotFound);
 
+    // Encrypted remote repositories: keys, recipients and the binding of objects to their names
+    public static readonly JameyError InvalidRepositoryKey = E(nameof(InvalidRepositoryKey), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError RepositoryKeyFileTooOpen = E(nameof(RepositoryKeyFileTooOpen), JameyErrorKind.PermissionDenied);
+    public static readonly JameyError RepositoryKeyFileRequired = E(nameof(RepositoryKeyFileRequired), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError RepositoryKeyRequired = E(nameof(RepositoryKeyRequired), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError RepositoryKeyMismatch = E(nameof(RepositoryKeyMismatch), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError RepositoryPrivateKeyMissing = E(nameof(RepositoryPrivateKeyMissing), JameyErrorKind.PermissionDenied);
+    public static readonly JameyError RepositoryHasNoPassphrase = E(nameof(RepositoryHasNoPassphrase), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError RepositoryKeysMissing = E(nameof(RepositoryKeysMissing), JameyErrorKind.InvalidData);
+    public static readonly JameyError RecipientListTampered = E(nameof(RecipientListTampered), JameyErrorKind.InvalidData);
+    public static readonly JameyError RecipientNotFound = E(nameof(RecipientNotFound), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError ObjectNameMismatch = E(nameof(ObjectNameMismatch), JameyErrorKind.InvalidData);
+
     // Failures from the system, classified by JameyFailures (never thrown by name)
     public static readonly JameyError DiskFull = E(nameof(DiskFull), JameyErrorKind.ResourceUnavailable);
     public static readonly JameyError ReadOnlyFileSystem = E(nameof(ReadOnlyFileSystem), JameyErrorKind.PermissionDenied);
