@@ -115,7 +115,7 @@ public static class RepositoryKeyring
             key.Dispose();
             throw;
         }
-        return new AgeObjectCodec(key, recipients, identities, store.Location.ToString());
+        return new AgeObjectCodec(key, recipients, identities, store.Location.ToString()) { RepositoryId = repositoryId };
     }
 
     /// <summary>True when the destination holds an encrypted repository's keys.</summary>

@@ -142,6 +142,7 @@ public static class JameyErrors
     public static readonly JameyError RepositoryKeysMissing = E(nameof(RepositoryKeysMissing), JameyErrorKind.InvalidData);
     public static readonly JameyError RecipientListTampered = E(nameof(RecipientListTampered), JameyErrorKind.InvalidData);
     public static readonly JameyError RecipientNotFound = E(nameof(RecipientNotFound), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError RecipientsDiffer = E(nameof(RecipientsDiffer), JameyErrorKind.InvalidArgument);
     public static readonly JameyError ObjectNameMismatch = E(nameof(ObjectNameMismatch), JameyErrorKind.InvalidData);
 
     // Failures from the system, classified by JameyFailures (never thrown by name)

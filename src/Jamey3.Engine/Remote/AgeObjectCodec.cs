@@ -48,6 +48,9 @@ public sealed class AgeObjectCodec : IObjectCodec, IDisposable
     /// <summary>The public keys new objects are encrypted to.</summary>
     public IReadOnlyList<X25519Recipient> Recipients { get; }
 
+    /// <summary>The id of a repository this codec was created for (its config takes it), or null for an existing one.</summary>
+    public string? RepositoryId { get; init; }
+
     /// <summary>The repository key's public id (<see cref="RepositoryKey.KeyId"/>).</summary>
     public string KeyId => _key.KeyId;
 
@@ -55,6 +58,20 @@ public sealed class AgeObjectCodec : IObjectCodec, IDisposable
 
     public Task SealAsync(Stream plain, Stream output, CancellationToken cancellationToken) =>
         Age.EncryptAsync(plain, output, _recipients, cancellationToken);
+
+    /// <summary>A fresh random file key per object: equal content never gives equal stored bytes.</summary>
+    public bool SealIsDeterministic => false;
+
+    /// <summary>
+    /// The exact age file size for <paramref name="plainLength"/> plaintext bytes: the header (version line, one
+    /// 98-byte X25519 stanza per recipient, MAC line), the 16-byte nonce, and 16 bytes of tag per 64 KiB chunk (at least one).
+    /// </summary>
+    public long? SealedLength(long plainLength)
+    {
+        const int versionLine = 22, stanza = 98, macLine = 48;
+        var chunks = plainLength == 0 ? 1 : (plainLength + AgePayload.ChunkSize - 1) / AgePayload.ChunkSize;
+        return versionLine + (long)stanza * Recipients.Count + macLine + AgePayload.NonceSize + plainLength + chunks * AgePayload.TagSize;
+    }
 
     public Stream Open(Stream sealedBytes) => Open(sealedBytes, "a stored object");
 
