@@ -47,4 +47,6 @@ public enum VerificationMode
     Quick,
     /// <summary>Re-hash every byte of content, then open the database and every index.</summary>
     Full,
+    /// <summary>Remote repositories: re-read a random share (or byte budget) of the objects and check their hashes.</summary>
+    Sampled,
 }

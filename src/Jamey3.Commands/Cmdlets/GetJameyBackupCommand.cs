@@ -1,7 +1,9 @@
 using System.Management.Automation;
 using Jamey3.Commands.Infrastructure;
 using Jamey3.Engine.Errors;
+using Jamey3.Engine.Remote;
 using Jamey3.Engine.Repository;
+using Jamey3.Engine.Stores;
 
 namespace Jamey3.Commands.Cmdlets;
 
@@ -21,6 +23,11 @@ public sealed class GetJameyBackupCommand : JameyCmdlet
     [Alias("RepositoryPath")]
     [ValidateNotNullOrEmpty]
     public string? BackupPath { get; set; }
+
+    /// <summary>For a -BackupPath URL: the store's credential (Azure: account key, SAS token or connection string as the password; S3: access key id and secret key; SFTP: the password). Without it, each SDK's usual places are used.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
 
     /// <summary>
     /// The newest N usable backups: Complete ones not dated in the future. What "the newest backup" means to someone
@@ -62,6 +69,11 @@ public sealed class GetJameyBackupCommand : JameyCmdlet
             foreach (var r in Jamey3.Engine.Retention.RollbackFolders.List(data, Stopping)) WriteObject(r);
             return;
         }
+        if (RemoteSources.IsRemote(BackupPath))
+        {
+            ListRemote(BackupPath!);
+            return;
+        }
         var repository = new BackupRepository(ResolveBackupPath(BackupPath));
         // A path that does not exist is a typo or an unmounted volume, not an empty repository.
         if (!repository.Exists)
@@ -69,6 +81,31 @@ public sealed class GetJameyBackupCommand : JameyCmdlet
             WriteEngineError(new RepositoryNotFoundException(repository.Root));
             return;
         }
+        WriteVerbose($"Listing the backups in '{repository.Root}', newest first{DescribeFilters()}.");
+        Filter(repository.List(DateTimeOffset.UtcNow, Stopping), repository.Root, repository);
+    }
+
+    /// <summary>A remote repository: its manifests, newest first, each read and validated as it is reached (a damaged one is listed Damaged).</summary>
+    void ListRemote(string url)
+    {
+        if (Summary)
+        {
+            WriteEngineError(new JameyException(JameyErrors.RemoteNotSupported,
+                $"-Summary measures the disk a local repository takes; '{StoreLocation.Redact(url)}' is a remote repository. List it without -Summary (its backups' StoredSize is what they take).", url));
+            return;
+        }
+        RemoteBackupSource source;
+        try { source = RemoteSources.Open(url, Credential, Stopping); }
+        catch (JameyException e) { WriteEngineError(e, url); return; }
+        using (source)
+        {
+            WriteVerbose($"Listing the backups in '{source.Location}', newest first{DescribeFilters()}.");
+            Filter(RemoteBackupSource.Blocking(source.ListNewestFirstAsync(Stopping), Stopping), source.Location.ToString(), null);
+        }
+    }
+
+    void Filter(IEnumerable<JameyBackup> backups, string where, BackupRepository? repository)
+    {
         var patterns = BackupId?.Select(p => WildcardPattern.Get(p, WildcardOptions.IgnoreCase)).ToList();
         var matchedPatterns = new HashSet<int>();
         int written = 0;
@@ -77,9 +114,8 @@ public sealed class GetJameyBackupCommand : JameyCmdlet
 
         bool statusGiven = Status is { Length: > 0 };
         var listed = new List<JameyBackup>();
-        WriteVerbose($"Listing the backups in '{repository.Root}', newest first{DescribeFilters()}.");
         int seen = 0;
-        foreach (var backup in repository.List(DateTimeOffset.UtcNow, Stopping))
+        foreach (var backup in backups)
         {
             seen++;
             if (patterns is not null)
@@ -107,7 +143,7 @@ public sealed class GetJameyBackupCommand : JameyCmdlet
             written++;
             if (Newest > 0 && written >= Newest) break;
         }
-        if (Summary) WriteObject(repository.Summarize(listed, Stopping));
+        if (Summary && repository is not null) WriteObject(repository.Summarize(listed, Stopping));
         WriteVerbose(Newest > 0 && written >= Newest
             ? $"Wrote the newest {written} backup(s) that matched; read {seen}."
             : $"Read {seen} backup(s); {written} matched.");
@@ -117,7 +153,7 @@ public sealed class GetJameyBackupCommand : JameyCmdlet
         for (int i = 0; i < patterns.Count; i++)
         {
             if (!matchedPatterns.Contains(i) && !WildcardPattern.ContainsWildcardCharacters(BackupId![i]))
-                WriteEngineError(new BackupNotFoundException(BackupId[i], repository.Root), BackupId[i]);
+                WriteEngineError(new BackupNotFoundException(BackupId[i], where), BackupId[i]);
         }
     }
 

@@ -82,6 +82,15 @@ public sealed class RestoreJameyBackupCommand : JameyCmdlet
     [Parameter(Mandatory = true, ParameterSetName = RecoverSet)]
     public SwitchParameter Recover { get; set; }
 
+    /// <summary>For a -BackupPath URL: the store's credential; without it, each SDK's usual places are used.</summary>
+    [Parameter(ParameterSetName = ById)]
+    [Parameter(ParameterSetName = ByInputObject)]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    // A backup of a remote repository (-BackupPath URL, or a piped backup listed from one): its location and id.
+    readonly List<(string Location, string BackupId)> _remote = [];
+
     // Restoring is one backup into one place: piped input is gathered first, and more than one backup is an error.
     readonly List<(BackupRepository Repository, string BackupId)> _requested = [];
 
@@ -91,7 +100,11 @@ public sealed class RestoreJameyBackupCommand : JameyCmdlet
         {
             case ByInputObject:
                 var b = InputObject!;
-                _requested.Add((BackupTarget.RepositoryOf(b), b.BackupId));
+                if (RemoteSources.IsRemote(b.RepositoryPath)) _remote.Add((b.RepositoryPath!, b.BackupId));
+                else _requested.Add((BackupTarget.RepositoryOf(b), b.BackupId));
+                break;
+            case ById when RemoteSources.IsRemote(BackupPath):
+                _remote.Add((BackupPath!, BackupId!));
                 break;
             case ById:
                 _requested.Add((new BackupRepository(ResolveBackupPath(BackupPath)), BackupId!));
@@ -114,7 +127,21 @@ public sealed class RestoreJameyBackupCommand : JameyCmdlet
             return;
         }
         var distinct = _requested.DistinctBy(r => (r.Repository.Root, r.BackupId)).ToList();
-        if (distinct.Count == 0) return;
+        var remote = _remote.Distinct().ToList();
+        if (distinct.Count + remote.Count == 0) return;
+        if (distinct.Count + remote.Count > 1)
+        {
+            var ids = distinct.Select(d => d.BackupId).Concat(remote.Select(r => r.BackupId)).ToArray();
+            ThrowTerminatingError(ErrorMapping.Create(JameyErrors.MultipleBackupsForOneTarget,
+                $"{ids.Length} backups were given ({string.Join(", ", ids)}) for one destination; restore one backup at a time (for example Get-JameyBackup -Newest 1 | Restore-JameyBackup). Nothing was restored.",
+                ids));
+            return;
+        }
+        if (remote.Count == 1)
+        {
+            RestoreRemote(remote[0].Location, remote[0].BackupId, dataPath);
+            return;
+        }
         if (distinct.Count > 1)
         {
             ThrowTerminatingError(ErrorMapping.Create(JameyErrors.MultipleBackupsForOneTarget,
@@ -157,6 +184,48 @@ public sealed class RestoreJameyBackupCommand : JameyCmdlet
         catch (Exception e) when (e is not PipelineStoppedException)
         {
             ThrowEngineError(e, backupId);
+        }
+    }
+
+    /// <summary>
+    /// Straight from a remote repository, no local repository needed: the same plan, refusals and prompt, then the same
+    /// verified, staged, journaled swap, every object checked against its stored hash and its content hash.
+    /// </summary>
+    void RestoreRemote(string url, string backupId, string dataPath)
+    {
+        var request = new RestoreRequest(url, backupId, dataPath)
+        {
+            Components = Component,
+            Destination = Destination is null ? null : ResolvePath(Destination),
+            AllowDamaged = AllowDamaged,
+            Force = Force,
+            KeepRollback = !DiscardRollback,
+        };
+        Jamey3.Engine.Remote.RemoteBackupSource source;
+        try { source = RunEngine((_, ct) => RemoteSources.Open(url, Credential, ct)); }
+        catch (Exception e) when (e is not PipelineStoppedException) { ThrowEngineError(e, backupId); return; }
+        using (source)
+        {
+            JameyRestorePlan plan;
+            try { plan = RunEngine((_, ct) => source.PlanRestore(request, ct)); }
+            catch (Exception e) when (e is not PipelineStoppedException) { ThrowEngineError(e, backupId); return; }
+            if (!Force)
+            {
+                try { DataInUse.EnsureFree(plan.Destination, plan.Items.Select(i => i.Component), probeDatabase: false); }
+                catch (Exception e) when (e is not PipelineStoppedException) { ThrowEngineError(e, backupId); return; }
+            }
+            var replaced = string.Join(Environment.NewLine, plan.Items.Select(i => $"  {i.Component}: {i.TargetPath}{(i.ReplacesExisting ? " (replaced)" : " (created)")}"));
+            var description = $"Restore backup {plan.BackupId} (taken {plan.BackupTimestamp.ToLocalTime():yyyy-MM-dd HH:mm:ss}) from '{source.Location}' into '{plan.Destination}':{Environment.NewLine}{replaced}";
+            if (!ShouldProcess(description, $"Replace {string.Join(", ", plan.Items.Select(i => i.Component))} in '{plan.Destination}' with backup {plan.BackupId} from '{source.Location}'?", "Restore-JameyBackup"))
+                return;
+            try
+            {
+                WriteObject(RunEngine((observer, ct) => source.Restore(request, observer, ct)));
+            }
+            catch (Exception e) when (e is not PipelineStoppedException)
+            {
+                ThrowEngineError(e, backupId);
+            }
         }
     }
 

@@ -1,5 +1,7 @@
 using System.Management.Automation;
 using Jamey3.Commands.Infrastructure;
+using Jamey3.Engine.Errors;
+using Jamey3.Engine.Remote;
 using Jamey3.Engine.Repository;
 using Jamey3.Engine.Verification;
 
@@ -42,6 +44,27 @@ public sealed class TestJameyBackupCommand : JameyCmdlet
     [Parameter]
     public SwitchParameter Quick { get; set; }
 
+    /// <summary>Remote repositories: re-read only this share (percent) of each backup's objects, chosen at random per run.</summary>
+    [Parameter]
+    [ValidateRange(0.001, 100.0)]
+    public double Sample { get; set; }
+
+    /// <summary>Remote repositories: re-read only objects up to this many stored bytes per backup, chosen at random per run.</summary>
+    [Parameter]
+    [ValidateRange(1, long.MaxValue)]
+    public long SampleBytes { get; set; }
+
+    /// <summary>For a -BackupPath URL: the store's credential; without it, each SDK's usual places are used.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    bool Sampled => MyInvocation.BoundParameters.ContainsKey(nameof(Sample)) || MyInvocation.BoundParameters.ContainsKey(nameof(SampleBytes));
+
+    RemoteBackupSource? _remote;
+
+    protected override void EndProcessing() => _remote?.Dispose();
+
     protected override void ProcessRecord()
     {
         switch (ParameterSetName)
@@ -50,14 +73,20 @@ public sealed class TestJameyBackupCommand : JameyCmdlet
                 foreach (var b in InputObject!)
                 {
                     if (b.Status is BackupStatus.Incomplete or BackupStatus.InProgress) { WriteObject(NotPublished(b)); continue; }
-                    Test(BackupTarget.RepositoryOf(b), b.BackupId);
+                    if (RemoteSources.IsRemote(b.RepositoryPath)) TestRemote(b.RepositoryPath!, b.BackupId);
+                    else if (!RefuseSampleLocally()) Test(BackupTarget.RepositoryOf(b), b.BackupId);
                 }
                 break;
+            case ById when RemoteSources.IsRemote(BackupPath):
+                foreach (var id in BackupId!) TestRemote(BackupPath!, id);
+                break;
             case ById:
+                if (RefuseSampleLocally()) return;
                 var repository = new BackupRepository(ResolveBackupPath(BackupPath));
                 foreach (var id in BackupId!) Test(repository, id);
                 break;
             case ByPath:
+                if (RefuseSampleLocally()) return;
                 foreach (var folder in ResolveWildcardPaths(Path!))
                 {
                     var (repo, id) = BackupTarget.FromFolder(folder);
@@ -65,6 +94,7 @@ public sealed class TestJameyBackupCommand : JameyCmdlet
                 }
                 break;
             case ByLiteralPath:
+                if (RefuseSampleLocally()) return;
                 foreach (var p in LiteralPath!)
                 {
                     var (repo, id) = BackupTarget.FromFolder(ResolvePath(p));
@@ -83,6 +113,42 @@ public sealed class TestJameyBackupCommand : JameyCmdlet
         try
         {
             var result = RunEngine((observer, ct) => new BackupVerifier(observer).Verify(repository, backupId, mode, ct));
+            WriteVerbose($"Backup {backupId} {(result.Passed ? "passed" : $"failed with {result.Problems.Length} problem(s)")}: {result.FilesChecked} file(s), {FormatBytes(result.BytesChecked)} checked in {FormatDuration(result.Duration)}.");
+            WriteObject(result);
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            WriteEngineError(e, backupId);
+        }
+    }
+
+    /// <summary>A local repository is read from its own disk: sampling saves nothing there, so it is refused rather than silently ignored.</summary>
+    bool RefuseSampleLocally()
+    {
+        if (!Sampled) return false;
+        ThrowTerminatingError(ErrorMapping.Create(JameyErrors.RemoteNotSupported,
+            "-Sample and -SampleBytes read a share of a remote repository's objects; a local repository is checked whole (use -Quick for a fast pass).", BackupPath));
+        return true;
+    }
+
+    void TestRemote(string url, string backupId)
+    {
+        var mode = Sampled ? VerificationMode.Sampled : Quick ? VerificationMode.Quick : VerificationMode.Full;
+        var sample = Sampled
+            ? new RemoteSample(MyInvocation.BoundParameters.ContainsKey(nameof(Sample)) ? Sample : null,
+                MyInvocation.BoundParameters.ContainsKey(nameof(SampleBytes)) ? SampleBytes : null)
+            : null;
+        try
+        {
+            _remote ??= RunEngine((_, ct) => RemoteSources.Open(url, Credential, ct));
+            WriteVerbose(mode switch
+            {
+                VerificationMode.Sampled => $"Testing backup {backupId} in '{_remote.Location}' (sampled): re-reading a random {(sample!.Percent is { } p ? $"{p}% " : "")}{(sample.Bytes is { } b ? $"up to {FormatBytes(b)} " : "")}of its objects against their hashes.",
+                VerificationMode.Quick => $"Testing backup {backupId} in '{_remote.Location}' (quick): re-reading every object against its stored hash.",
+                _ => $"Testing backup {backupId} in '{_remote.Location}' (full): reading every object, then rebuilding the files in a temporary folder for integrity_check and CheckIndex.",
+            });
+            var source = _remote;
+            var result = RunEngine((observer, ct) => new RemoteVerifier(observer).Verify(source, backupId, mode, sample, ct));
             WriteVerbose($"Backup {backupId} {(result.Passed ? "passed" : $"failed with {result.Problems.Length} problem(s)")}: {result.FilesChecked} file(s), {FormatBytes(result.BytesChecked)} checked in {FormatDuration(result.Duration)}.");
             WriteObject(result);
         }

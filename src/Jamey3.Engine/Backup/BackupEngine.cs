@@ -74,9 +74,8 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
             ReconcileHistory(repo, new RunHistory(repo.StateDirectory));
             repo.RemoveStagingLeftovers(writer, _observer.Warning);
 
-            backupId = repo.NewBackupId(started);
-            staging = Path.Combine(repo.StagingDirectory, backupId);
-            Durability.CreatePrivateDirectory(Path.Combine(staging, Manifest.FilesFolder));
+            var staged = repo.BeginBackup(writer, started);
+            (backupId, staging) = (staged.Id, staged.Folder);
             Hook("staging:created");
             var previous = request.ShareUnchangedFiles ? FindPreviousFiles(repo, components, _observer) : null;
 
@@ -117,16 +116,9 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
                 SharedChunks = manifest.Files.Sum(f => f.Chunks?.Count(c => c.SharedFrom is not null) ?? 0),
             };
             Hook("manifest:writing");
-            Durability.WritePrivateFileAtomically(Path.Combine(staging, Manifest.FileName), manifest.ToJson());
+            BackupRepository.WriteStagedManifest(staged, manifest);
             Hook("manifest:written");
-            FlushTree(staging);
-            Hook("flushed");
-
-            ct.ThrowIfCancellationRequested();
-            Durability.CreatePrivateDirectory(repo.BackupsDirectory);
-            var published = repo.BackupDirectory(backupId);
-            Hook("publish:renaming");
-            Durability.MoveDirectory(staging, published);
+            var published = repo.Publish(writer, staged, Hook, ct);
             staging = null;
             Hook("published");
             progress.Complete();
@@ -140,7 +132,7 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
         }
         catch (Exception e) when (e is not SimulatedCrashException)
         {
-            if (staging is not null) TryDelete(staging);
+            if (staging is not null) BackupRepository.Abandon(new StagedBackup(backupId!, staging), _observer.Warning);
             history.Failed(e, backupId);
             throw;
         }
@@ -173,13 +165,7 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
     /// <summary>The repository's own folders, owner-only; folders an older version made under umask 022 are tightened.</summary>
     void PrepareFolders(BackupRepository repo)
     {
-        bool restricted = true;
-        foreach (var folder in new[] { repo.BackupsDirectory, repo.StagingDirectory, repo.StateDirectory, repo.LocksDirectory, repo.TrashDirectory })
-        {
-            restricted &= Durability.RestrictDirectory(folder);
-            if (folder != repo.TrashDirectory) Durability.CreatePrivateDirectory(folder);
-        }
-        if (!restricted)
+        if (!repo.PrepareForWriting())
             _observer.Warning($"Could not make every folder of the repository '{repo.Root}' readable by its owner only (another account owns some); backups inside may be readable by others.");
     }
 
@@ -510,21 +496,5 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
             catch (IOException) { }
         }
         return total;
-    }
-
-    static void FlushTree(string root)
-    {
-        foreach (var dir in Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories))
-            Durability.FlushDirectory(dir);
-        Durability.FlushDirectory(root);
-    }
-
-    void TryDelete(string staging)
-    {
-        try { Directory.Delete(staging, recursive: true); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            _observer.Warning($"Could not remove the unfinished staging folder '{staging}': {e.Message}. It is listed as Incomplete and never as a good backup.");
-        }
     }
 }

@@ -129,6 +129,9 @@ public static class JameyErrors
     public static readonly JameyError RemoteBackupConflict = E(nameof(RemoteBackupConflict), JameyErrorKind.Refused);
     public static readonly JameyError RemoteRepositoryBusy = E(nameof(RemoteRepositoryBusy), JameyErrorKind.Busy);
     public static readonly JameyError RemoteObjectDamaged = E(nameof(RemoteObjectDamaged), JameyErrorKind.InvalidData);
+    // Remote reading: Test-JameyBackup's sampled check
+    public static readonly JameyError InvalidSample = E(nameof(InvalidSample), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError RemoteNotSupported = E(nameof(RemoteNotSupported), JameyErrorKind.InvalidArgument);
     public static readonly JameyError CopySourceNotVerified = E(nameof(CopySourceNotVerified), JameyErrorKind.InvalidData);
 
     // Encrypted remote repositories: keys, recipients and the binding of objects to their names

@@ -21,6 +21,9 @@ public sealed class RepositoryNotFoundException(string repository)
 /// progress under staging/, removals in flight under trash/, the writer lock under locks/ and
 /// run outcomes under state/. Readers never need the lock and never fail on one bad backup.
 /// </summary>
+/// <summary>A backup being written: its id and its folder under staging/ (see <see cref="BackupRepository.BeginBackup"/>).</summary>
+public sealed record StagedBackup(string Id, string Folder);
+
 public sealed class BackupRepository
 {
     public const string IdFormat = "yyyyMMdd'-'HHmmss'-'fff";
@@ -112,6 +115,148 @@ public sealed class BackupRepository
             if (!Directory.Exists(BackupDirectory(id)) && !Directory.Exists(Path.Combine(StagingDirectory, id))) return id;
             t = t.AddMilliseconds(1);
         }
+    }
+
+    // ---- state changes: the one place that knows how a backup comes into being and leaves ----
+
+    /// <summary>
+    /// The repository's own folders, created owner-only; folders an older version made under umask 022 are tightened
+    /// (trash/ only when it exists). False when some could not be restricted (another account owns them).
+    /// </summary>
+    public bool PrepareForWriting()
+    {
+        bool restricted = true;
+        foreach (var folder in new[] { BackupsDirectory, StagingDirectory, StateDirectory, LocksDirectory, TrashDirectory })
+        {
+            restricted &= IO.Durability.RestrictDirectory(folder);
+            if (folder != TrashDirectory) IO.Durability.CreatePrivateDirectory(folder);
+        }
+        return restricted;
+    }
+
+    /// <summary>
+    /// Begins a backup: a new id (later than every other, see <see cref="NewBackupId"/>) and its private staging folder
+    /// staging/&lt;id&gt; with files/ inside. <paramref name="writer"/> proves the caller holds the writer lock.
+    /// </summary>
+    public StagedBackup BeginBackup(RepositoryLock writer, DateTimeOffset started)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var id = NewBackupId(started);
+        var folder = Path.Combine(StagingDirectory, id);
+        IO.Durability.CreatePrivateDirectory(Path.Combine(folder, Manifest.FilesFolder));
+        return new StagedBackup(id, folder);
+    }
+
+    /// <summary>Writes the manifest into a staged backup, last of its files (temporary file, fsync, rename).</summary>
+    public static void WriteStagedManifest(StagedBackup staged, Manifest manifest) =>
+        IO.Durability.WritePrivateFileAtomically(Path.Combine(staged.Folder, Manifest.FileName), manifest.ToJson());
+
+    /// <summary>
+    /// Publishes a staged backup: every folder in it is flushed (its files were flushed as written), then one rename
+    /// moves it to backups/&lt;id&gt;; nothing is visible before. <paramref name="step"/> is told <c>flushed</c> and
+    /// <c>publish:renaming</c> (the engines' crash-test hooks). Cancellation is honoured until the rename. Returns the
+    /// published folder.
+    /// </summary>
+    public string Publish(RepositoryLock writer, StagedBackup staged, Action<string>? step, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        FlushTree(staged.Folder);
+        step?.Invoke("flushed");
+        ct.ThrowIfCancellationRequested();
+        IO.Durability.CreatePrivateDirectory(BackupsDirectory);
+        var published = BackupDirectory(staged.Id);
+        step?.Invoke("publish:renaming");
+        IO.Durability.MoveDirectory(staged.Folder, published);
+        return published;
+    }
+
+    /// <summary>Deletes a staged backup that will not be published; false (and a warning) when it could not be removed.</summary>
+    public static bool Abandon(StagedBackup staged, Action<string>? warn)
+    {
+        try
+        {
+            Directory.Delete(staged.Folder, recursive: true);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            warn?.Invoke($"Could not remove the unfinished staging folder '{staged.Folder}': {e.Message}. It is listed as Incomplete and never as a good backup.");
+            return false;
+        }
+    }
+
+    static void FlushTree(string root)
+    {
+        foreach (var dir in Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories))
+            IO.Durability.FlushDirectory(dir);
+        IO.Durability.FlushDirectory(root);
+    }
+
+    /// <summary>
+    /// Moves a backup (published under backups/, or, when <paramref name="staged"/>, a leftover under staging/) into
+    /// trash/&lt;id&gt;: one rename, so it leaves every listing at once. <paramref name="folder"/> must be that backup's
+    /// folder (as a listing gave it); anything else is refused with an IOException. A suffix is added only when an
+    /// undeletable leftover of the same id is still in the trash. Returns the trash folder, to be deleted with
+    /// <see cref="DeleteFromTrash"/>.
+    /// </summary>
+    public string MoveToTrash(RepositoryLock writer, string backupId, string folder, bool staged)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var source = Path.GetFullPath(folder);
+        var expectedParent = staged ? StagingDirectory : BackupsDirectory;
+        if (!string.Equals(Path.GetDirectoryName(source), Path.GetFullPath(expectedParent), StringComparison.Ordinal))
+            throw new IOException($"'{source}' is not a folder of '{expectedParent}'");
+        Directory.CreateDirectory(TrashDirectory);
+        // trash/<id> (docs/repository-format.md); a suffix only if an undeletable leftover of that id is still there.
+        var trash = Path.Combine(TrashDirectory, backupId);
+        if (Directory.Exists(trash)) trash += $".{Guid.NewGuid().ToString("N")[..8]}";
+        IO.Durability.MoveDirectory(source, trash);
+        return trash;
+    }
+
+    /// <summary>Folders under trash/ (removals that did not finish), in name order.</summary>
+    public List<string> TrashLeftovers() =>
+        Directory.Exists(TrashDirectory) ? Directory.GetDirectories(TrashDirectory).Order(StringComparer.Ordinal).ToList() : [];
+
+    /// <summary>Deletes a folder of trash/ and flushes trash/. Throws IOException or UnauthorizedAccessException when it cannot.</summary>
+    public void DeleteFromTrash(string trashFolder)
+    {
+        var full = Path.GetFullPath(trashFolder);
+        if (!string.Equals(Path.GetDirectoryName(full), Path.GetFullPath(TrashDirectory), StringComparison.Ordinal))
+            throw new IOException($"'{full}' is not a folder of '{TrashDirectory}'");
+        // Directory.Delete removes links themselves, never what they point to; a hard link only drops one name of a file.
+        Directory.Delete(full, recursive: true);
+        IO.Durability.FlushDirectory(Path.GetDirectoryName(full)!);
+    }
+
+    /// <summary>
+    /// The folder of published backup <paramref name="backupId"/>, resolved safely: an id that is not one plain name
+    /// (<see cref="Manifest.IsSafeBackupId"/>: never '.', '..' or a path) or names no folder is BackupNotFound; a backup
+    /// folder that is a link (reading through it could read anything) is UnsafeBackupPath. Every reader of stored content
+    /// goes through here.
+    /// </summary>
+    public string ResolveBackupFolder(string backupId)
+    {
+        if (!Manifest.IsSafeBackupId(backupId)) throw new BackupNotFoundException(backupId, Root);
+        var dir = Path.GetFullPath(BackupDirectory(backupId));
+        if (Verification.BackupContent.IsLink(dir)) throw new Restore.UnsafeBackupPathException(dir, "is a link; a backup folder never is one, and reading through it could read anything");
+        if (!Directory.Exists(dir)) throw new BackupNotFoundException(backupId, Root);
+        return dir;
+    }
+
+    /// <summary>The repository holding a backup folder (backups/&lt;id&gt; lives two levels below it) and the id the folder names.</summary>
+    public static (BackupRepository Repository, string BackupId) OfBackupFolder(string backupFolder)
+    {
+        var full = Path.GetFullPath(backupFolder).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+        return (new BackupRepository(RootOfBackupFolder(full)), Path.GetFileName(full));
+    }
+
+    /// <summary>The repository root of a backup folder: two levels above it.</summary>
+    public static string RootOfBackupFolder(string backupFolder)
+    {
+        var full = Path.GetFullPath(backupFolder).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+        var parent = Path.GetDirectoryName(full);
+        return Path.GetDirectoryName(parent) ?? parent ?? full;
     }
 
     /// <summary>The time an id encodes, when it is one of ours.</summary>

@@ -51,9 +51,15 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
     public static string WorkRoot(string targetDataPath) => Path.Combine(Path.GetFullPath(targetDataPath), WorkFolderName);
 
     /// <summary>What <see cref="Run"/> would do with this request. Reads only; changes nothing (for -WhatIf).</summary>
-    public JameyRestorePlan Plan(RestoreRequest request, CancellationToken ct = default)
+    public JameyRestorePlan Plan(RestoreRequest request, CancellationToken ct = default) => Plan(request, null, ct);
+
+    /// <summary>
+    /// What <see cref="Run(RestoreRequest, BackupContent, CancellationToken)"/> would do with a backup already opened from
+    /// another source (a remote repository); <see cref="RestoreRequest.RepositoryPath"/> then only describes that source.
+    /// </summary>
+    public JameyRestorePlan Plan(RestoreRequest request, BackupContent? content, CancellationToken ct = default)
     {
-        var (repo, backup, manifest, components) = Resolve(request);
+        var (repo, backup, manifest, components) = Resolve(request, content);
         var target = request.TargetPath;
         CheckTarget(target, components);
         CheckStoredPaths(backup, manifest.Files.Where(f => components.Contains(f.Component)));
@@ -62,7 +68,7 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
         {
             BackupId = manifest.BackupId,
             BackupTimestamp = manifest.CreatedAt,
-            BackupStatus = repo.Read(manifest.BackupId).Status,
+            BackupStatus = repo?.Read(manifest.BackupId).Status ?? BackupStatus.Complete,
             Destination = target,
             Items = components.Select(c =>
             {
@@ -83,19 +89,27 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
     }
 
     /// <summary>Restores the backup. Throws a <see cref="JameyException"/> (nothing changed, or everything put back) on failure.</summary>
-    public JameyRestoreResult Run(RestoreRequest request, CancellationToken ct = default)
+    public JameyRestoreResult Run(RestoreRequest request, CancellationToken ct = default) => Run(request, null, ct);
+
+    /// <summary>
+    /// Restores a backup already opened from another source (a remote repository: no local repository is needed), through
+    /// the same verified, staged, journaled swap. <see cref="RestoreRequest.RepositoryPath"/> only describes the source
+    /// (the journal names it). Such a run records no run history: a history lives in a repository's state/ folder and a
+    /// remote repository is never written by a reader (docs/remote-format.md, "Listing, verifying, restoring").
+    /// </summary>
+    public JameyRestoreResult Run(RestoreRequest request, BackupContent? content, CancellationToken ct = default)
     {
         var started = DateTimeOffset.UtcNow;
         var watch = Stopwatch.StartNew();
         var target = request.TargetPath;
-        var repo = new BackupRepository(request.RepositoryPath);
-        var history = new RunRecorder(repo.Root, repo.StateDirectory, RunOperation.Restore, _observer, started);
+        var repo = content is null ? new BackupRepository(request.RepositoryPath) : null;
+        var history = repo is null ? null : new RunRecorder(repo.Root, repo.StateDirectory, RunOperation.Restore, _observer, started);
         string? opDir = null;
         RestoreJournal? journal = null;
         bool createdTarget = false;
         try
         {
-            var (_, backup, manifest, components) = Resolve(request);
+            var (_, backup, manifest, components) = Resolve(request, content);
             CheckTarget(target, components);
             var restored = manifest.Files.Where(f => components.Contains(f.Component)).ToList();
             var contentBytes = restored.Sum(f => f.Size);
@@ -124,7 +138,7 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
             journal = new RestoreJournal
             {
                 OperationId = opId, BackupId = manifest.BackupId, BackupTimestamp = manifest.CreatedAt,
-                RepositoryPath = repo.Root, Destination = target, State = RestoreJournalState.Preparing,
+                RepositoryPath = repo?.Root ?? request.RepositoryPath, Destination = target, State = RestoreJournalState.Preparing,
                 CreatedAt = started, KeepRollback = request.KeepRollback,
                 Components = components.Select(c => new RestoreJournal.Entry
                 {
@@ -186,7 +200,7 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
                 BytesRestored = bytes,
                 Problems = problems.ToArray(),
             };
-            history.Succeeded(request.BackupId, bytes);
+            history?.Succeeded(request.BackupId, bytes);
             return result;
         }
         catch (SimulatedCrashException)
@@ -200,7 +214,7 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
             if (createdTarget && (journal is null || journal.State == RestoreJournalState.Preparing))
                 TryRemoveCreatedTarget(target); // the lock is released: the using above ended with the try block
             _observer.Progress(new JameyProgress(Activity, "Stopped", 0, 0, 0, 0, Completed: true));
-            history.Failed(e, request.BackupId);
+            history?.Failed(e, request.BackupId);
             throw;
         }
     }
@@ -332,13 +346,17 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
 
     // ---- stages ----
 
-    static (BackupRepository Repo, BackupContent Backup, Manifest Manifest, IReadOnlyList<JameyComponent> Components) Resolve(RestoreRequest r)
+    /// <summary>The backup and what to restore of it; the repository is null for a backup opened elsewhere (a remote source has none here).</summary>
+    static (BackupRepository? Repo, BackupContent Backup, Manifest Manifest, IReadOnlyList<JameyComponent> Components) Resolve(RestoreRequest r,
+        BackupContent? content)
     {
-        var repo = new BackupRepository(r.RepositoryPath);
+        var repo = content is null ? new BackupRepository(r.RepositoryPath) : null;
         // The same opening Test-JameyBackup does: an unsafe id is "not found", a linked folder or manifest is refused.
-        var backup = BackupContent.Open(repo, r.BackupId);
+        var backup = content ?? BackupContent.Open(repo!, r.BackupId);
+        if (content is not null && content.Manifest.BackupId != r.BackupId)
+            throw new InvalidManifestException(content.Folder, $"it names backup '{content.Manifest.BackupId}', not '{r.BackupId}'");
         var manifest = backup.Manifest;
-        var manifestPath = Path.Combine(backup.Folder, Manifest.FileName);
+        var manifestPath = content is null ? Path.Combine(backup.Folder, Manifest.FileName) : content.Folder;
         var inBackup = manifest.Components.Select(c => c.Component).ToHashSet();
         IReadOnlyList<JameyComponent> components;
         if (r.Components is null || r.Components.Count == 0)
@@ -416,7 +434,7 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
     static void CheckStoredPaths(BackupContent backup, IEnumerable<Manifest.FileEntry> files)
     {
         foreach (var f in files)
-            foreach (var part in f.StoredParts()) backup.StoredPath(part.Stored);
+            foreach (var part in f.StoredParts()) backup.Presence(part);
     }
 
     /// <summary>A destination this restore created and that holds nothing but the restore's own lock files goes again.</summary>

@@ -145,7 +145,7 @@ public sealed class RetentionEngine(IOperationObserver? observer = null, Func<Da
             if (writer.RecoveredFrom is { } stale)
                 _observer.Warning($"Recovered the repository lock left by {stale}, which is no longer running.");
             plan = Evaluate(repo, request, holdingWriterLock: true, ct);
-            foreach (var leftover in plan.TrashLeftovers) DeleteTrash(leftover);
+            foreach (var leftover in plan.TrashLeftovers) DeleteTrash(repo, leftover);
 
             var removals = plan.ToRemove.ToList();
             for (int i = 0; i < removals.Count; i++)
@@ -155,7 +155,7 @@ public sealed class RetentionEngine(IOperationObserver? observer = null, Func<Da
                 _observer.Progress(new JameyProgress(Activity, $"Removing {d.BackupId} ({i + 1} of {removals.Count})", i, removals.Count, 0, 0));
                 try
                 {
-                    Remove(repo, d);
+                    Remove(repo, writer, d);
                     d.Removed = true;
                     _observer.Verbose($"Removed backup {d.BackupId}: {d.Reason}");
                 }
@@ -204,7 +204,7 @@ public sealed class RetentionEngine(IOperationObserver? observer = null, Func<Da
         var decisions = request.BackupIds is { } ids
             ? Explicit(repo, backups, ids, newestVerified, newestComplete, request.Force, refusals)
             : Policy(backups, request, now, newestVerified, newestComplete);
-        var trash = Directory.Exists(repo.TrashDirectory) ? Directory.GetDirectories(repo.TrashDirectory).Order(StringComparer.Ordinal).ToList() : [];
+        var trash = repo.TrashLeftovers();
         return new RetentionPlan(now, decisions, newestVerified, newestComplete, trash, refusals);
     }
 
@@ -337,28 +337,18 @@ public sealed class RetentionEngine(IOperationObserver? observer = null, Func<Da
     }
 
     /// <summary>Renames the backup into trash/ (it leaves the listing atomically), then deletes it there.</summary>
-    void Remove(BackupRepository repo, JameyRetentionDecision d)
+    void Remove(BackupRepository repo, RepositoryLock writer, JameyRetentionDecision d)
     {
-        var source = Path.GetFullPath(d.Path);
-        var expectedParent = d.Status is BackupStatus.Incomplete or BackupStatus.InProgress ? repo.StagingDirectory : repo.BackupsDirectory;
-        if (!string.Equals(Path.GetDirectoryName(source), Path.GetFullPath(expectedParent), StringComparison.Ordinal))
-            throw new IOException($"'{source}' is not a folder of '{expectedParent}'");
-        Directory.CreateDirectory(repo.TrashDirectory);
-        // trash/<id> (docs/repository-format.md); a suffix only if an undeletable leftover of that id is still there.
-        var trash = Path.Combine(repo.TrashDirectory, d.BackupId);
-        if (Directory.Exists(trash)) trash += $".{Guid.NewGuid().ToString("N")[..8]}";
-        Durability.MoveDirectory(source, trash);
+        var trash = repo.MoveToTrash(writer, d.BackupId, d.Path, staged: d.Status is BackupStatus.Incomplete or BackupStatus.InProgress);
         StepHook?.Invoke($"retention:trashed:{d.BackupId}");
-        DeleteTrash(trash);
+        DeleteTrash(repo, trash);
     }
 
-    void DeleteTrash(string folder)
+    void DeleteTrash(BackupRepository repo, string folder)
     {
         try
         {
-            // Directory.Delete removes links themselves, never what they point to; a hard link only drops one name of a file.
-            Directory.Delete(folder, recursive: true);
-            Durability.FlushDirectory(Path.GetDirectoryName(folder)!);
+            repo.DeleteFromTrash(folder);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -125,15 +125,20 @@ public static class ContentStore
     }
 
     /// <summary>Opens a stored file for reading its original content.</summary>
-    public static Stream OpenContent(string storedPath, CompressionAlgorithm compression)
-    {
-        var file = new FileStream(storedPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        return compression == CompressionAlgorithm.Zstd ? new DecompressionStream(file, leaveOpen: false) : file;
-    }
+    public static Stream OpenContent(string storedPath, CompressionAlgorithm compression) =>
+        OpenContent(new FileStream(storedPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan), compression);
+
+    /// <summary>The original content of stored bytes read from any source (a file, a remote object); owns <paramref name="stored"/>.</summary>
+    public static Stream OpenContent(Stream stored, CompressionAlgorithm compression) =>
+        compression == CompressionAlgorithm.Zstd ? new DecompressionStream(stored, leaveOpen: false) : stored;
+
+    /// <summary>Streams of content opened one after another, each only when the previous one ends (one part, or a chunked file's chunks).</summary>
+    public static Stream Concatenate(IReadOnlyList<Func<Stream>> parts) =>
+        parts.Count == 1 ? parts[0]() : new ConcatenatedStream(parts);
 
     /// <summary>Opens stored parts (one file, or a chunked file's chunks) as one stream of the original content, in order.</summary>
     public static Stream OpenContent(IReadOnlyList<(string Path, CompressionAlgorithm Compression)> parts) =>
-        parts.Count == 1 ? OpenContent(parts[0].Path, parts[0].Compression) : new ConcatenatedStream(parts);
+        Concatenate(parts.Select(p => (Func<Stream>)(() => OpenContent(p.Path, p.Compression))).ToList());
 
     /// <summary>SHA-256 of a stream's remaining bytes, in lowercase hex; reports bytes as it goes.</summary>
     public static (long Length, string Sha256) Hash(Stream stream, Action<long>? onBytes, CancellationToken ct)
@@ -252,7 +257,7 @@ public static class ContentStore
     }
 
     /// <summary>Reads parts one after another, opening each only when the previous one ends.</summary>
-    sealed class ConcatenatedStream(IReadOnlyList<(string Path, CompressionAlgorithm Compression)> parts) : Stream
+    sealed class ConcatenatedStream(IReadOnlyList<Func<Stream>> parts) : Stream
     {
         int _next;
         Stream? _current;
@@ -274,8 +279,7 @@ public static class ContentStore
                 if (_current is null)
                 {
                     if (_next == parts.Count) return 0;
-                    var (path, compression) = parts[_next++];
-                    _current = OpenContent(path, compression);
+                    _current = parts[_next++]();
                 }
                 int n = _current.Read(buffer);
                 if (n > 0) return n;

@@ -18,7 +18,8 @@ namespace Jamey3.Engine.Verification;
 /// backups for the same reasons. The guards, each on its own: the backup id names one folder under backups/
 /// (<see cref="Manifest.IsSafeBackupId"/>); the manifest's paths are plain and inside their component
 /// (<see cref="Manifest.Load"/>); every stored path resolves inside the backup folder and passes through no link, the backup
-/// folder itself and its manifest included (<see cref="StoredPath"/>); content is read no further than its manifest size
+/// folder itself and its manifest included (<see cref="LocalStoredParts.StoredPath"/>; a remote source checks each object's
+/// stored and content hashes instead, <see cref="IStoredParts"/>); content is read no further than its manifest size
 /// plus one byte (<see cref="BoundedReadStream"/>); then lengths and SHA-256s, damaged chunks named, integrity_check and
 /// CheckIndex (<see cref="CheckComponent"/>).
 /// </summary>
@@ -26,14 +27,18 @@ public sealed class BackupContent
 {
     const int BufferSize = 1 << 20;
 
-    BackupContent(string directory, Manifest manifest)
+    BackupContent(IStoredParts parts, Manifest manifest)
     {
-        Folder = directory;
+        Parts = parts;
         Manifest = manifest;
     }
 
-    /// <summary>The backup folder, full path.</summary>
-    public string Folder { get; }
+    /// <summary>Where the stored parts are read from.</summary>
+    public IStoredParts Parts { get; }
+
+    /// <summary>The backup folder, full path (local), or the description of the remote source.</summary>
+    public string Folder => Parts is LocalStoredParts local ? local.Folder : Parts.Description;
+
     public Manifest Manifest { get; }
 
     /// <summary>
@@ -42,54 +47,54 @@ public sealed class BackupContent
     /// </summary>
     public static BackupContent Open(BackupRepository repository, string backupId)
     {
-        if (!Manifest.IsSafeBackupId(backupId)) throw new BackupNotFoundException(backupId, repository.Root);
-        var dir = Path.GetFullPath(repository.BackupDirectory(backupId));
-        if (IsLink(dir)) throw new UnsafeBackupPathException(dir, "is a link; a backup folder never is one, and reading through it could read anything");
-        if (!Directory.Exists(dir)) throw new BackupNotFoundException(backupId, repository.Root);
+        var dir = repository.ResolveBackupFolder(backupId);
         var manifestPath = Path.Combine(dir, Manifest.FileName);
         if (IsLink(manifestPath)) throw new UnsafeBackupPathException(manifestPath, "is a link; a backup never holds links");
         if (!File.Exists(manifestPath)) throw new InvalidManifestException(manifestPath, "it is missing");
         var manifest = Manifest.Load(manifestPath);
         if (manifest.BackupId != backupId)
             throw new InvalidManifestException(manifestPath, $"it names backup '{manifest.BackupId}', not '{backupId}'");
-        return new BackupContent(dir, manifest);
+        return new BackupContent(new LocalStoredParts(dir), manifest);
     }
 
     /// <summary>
-    /// The full path of a stored file; throws UnsafeBackupPath when it resolves outside the backup folder or any folder on
-    /// the way to it, or the file itself, is a link (reading through one could read anything on the machine).
+    /// A backup whose manifest was read and validated by its source (a remote repository: format, id equal to its name,
+    /// safe paths), read through <paramref name="parts"/>.
     /// </summary>
-    public string StoredPath(string stored)
+    public static BackupContent Open(IStoredParts parts, Manifest manifest)
     {
-        var full = Path.GetFullPath(Path.Combine(Folder, stored.Replace('/', Path.DirectorySeparatorChar)));
-        if (!full.StartsWith(Folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-            throw new UnsafeBackupPathException(stored, "resolves outside the backup folder");
-        for (var p = full; p.Length > Folder.Length; p = Path.GetDirectoryName(p)!)
-            if (IsLink(p))
-                throw new UnsafeBackupPathException(p, "is a symbolic link or reparse point; a backup never holds links, and reading through one could read anything");
-        // A FIFO, socket or device planted in place of a stored file would block a reader forever, or read a device.
-        if (Metrics.DiskUsage.FileLinks(full) is { IsFile: false } && !Directory.Exists(full))
-            throw new UnsafeBackupPathException(full, "is not a regular file (a pipe, socket or device); a backup stores only regular files");
-        return full;
+        ArgumentNullException.ThrowIfNull(parts);
+        ArgumentNullException.ThrowIfNull(manifest);
+        return new BackupContent(parts, manifest);
     }
+
+    /// <summary>
+    /// Refuses a stored part that reading could lead elsewhere (UnsafeBackupPath: a link, a non-regular file, a path
+    /// outside the backup); returns what is wrong with it otherwise, or null when it is there.
+    /// </summary>
+    public string? Presence(Manifest.StoredPart part) => Parts.Presence(part);
+
+    /// <summary>A local backup's stored file, full path, checked as <see cref="LocalStoredParts.StoredPath"/> checks it.</summary>
+    public string StoredPath(string stored) => Parts is LocalStoredParts local
+        ? local.StoredPath(stored)
+        : throw new NotSupportedException($"Backup {Manifest.BackupId} is read from {Parts.Description}, which has no stored paths on this machine.");
 
     /// <summary>Quick check of one stored file: its stored bytes re-hashed (read no further than their size plus one byte).</summary>
     public (long Length, string? Problem) CheckStored(Manifest.StoredPart part, Action<long>? onBytes, CancellationToken ct)
     {
-        var path = StoredPath(part.Stored);
-        if (Presence(path) is { } absent) return (0, absent);
+        if (Parts.Presence(part) is { } absent) return (0, absent);
         try
         {
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-            if (file.Length != part.StoredSize) return (0, $"is {file.Length} bytes, the manifest says {part.StoredSize}");
-            using var bounded = new BoundedReadStream(file, part.StoredSize);
+            using var stored = Parts.OpenStored(part, ct);
+            if (stored.Length != part.StoredSize) return (0, $"is {stored.Length} bytes, the manifest says {part.StoredSize}");
+            using var bounded = new BoundedReadStream(stored.Stream, part.StoredSize);
             var (length, sha) = ContentStore.Hash(bounded, onBytes, ct);
             if (length != part.StoredSize) return (length, $"is {length} bytes, the manifest says {part.StoredSize}");
             if (!string.Equals(sha, part.StoredSha256, StringComparison.OrdinalIgnoreCase)) return (length, "does not match its SHA-256 in the manifest");
             return (length, null);
         }
         catch (ContentTooLongException e) { return (part.StoredSize, e.Message); } // it grew while being read
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return (0, $"could not be read: {e.Message}"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException) { return (0, $"could not be read: {e.Message}"); }
     }
 
     /// <summary>What <see cref="Extract"/> did with one file.</summary>
@@ -104,10 +109,10 @@ public sealed class BackupContent
     /// </summary>
     public Extracted Extract(Manifest.FileEntry f, string destination, UnixFileMode? mode, Action<long>? onBytes, CancellationToken ct)
     {
-        var parts = f.StoredParts().Select(p => (Path: StoredPath(p.Stored), p.Compression, p.Stored)).ToList();
+        var parts = f.StoredParts().ToList();
         var problems = new List<JameyBackupProblem>();
         foreach (var p in parts)
-            if (Presence(p.Path) is { } absent) problems.Add(Problem(f, p.Stored, absent));
+            if (Parts.Presence(p) is { } absent) problems.Add(Problem(f, p.Stored, absent));
         if (problems.Count > 0) return new Extracted(0, problems);
 
         string? problem = null;
@@ -118,7 +123,7 @@ public sealed class BackupContent
             using var output = CreateFile(destination, mode);
             try
             {
-                using var input = new BoundedReadStream(ContentStore.OpenContent(parts.Select(p => (p.Path, p.Compression)).ToList()), f.Size);
+                using var input = new BoundedReadStream(ContentStore.Concatenate(parts.Select(p => (Func<Stream>)(() => Parts.OpenContent(p, ct))).ToList()), f.Size);
                 using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
                 while (true)
                 {
@@ -239,10 +244,6 @@ public sealed class BackupContent
         }
         ct.ThrowIfCancellationRequested();
     }
-
-    /// <summary>Null when a plain file is there (links were refused before); otherwise what is wrong.</summary>
-    static string? Presence(string path) =>
-        File.Exists(path) ? null : Directory.Exists(path) ? "is a folder, not a file" : "is missing";
 
     static JameyBackupProblem Problem(Manifest.FileEntry f, string stored, string message) =>
         new() { Component = f.Component, File = stored, Message = message };

@@ -23,18 +23,28 @@ public sealed class BackupVerifier(IOperationObserver? observer = null)
 
     public string? TemporaryRoot { get; init; }
 
-    public JameyBackupTestResult Verify(BackupRepository repository, string backupId, VerificationMode mode, CancellationToken ct = default)
+    public JameyBackupTestResult Verify(BackupRepository repository, string backupId, VerificationMode mode, CancellationToken ct = default) =>
+        Verify(() => BackupContent.Open(repository, backupId), backupId, repository.BackupDirectory(backupId), repository, mode, ct);
+
+    /// <summary>
+    /// Verifies a backup already opened from another source (a remote repository), with the same checks. No run history is
+    /// recorded: a history lives in a local repository's state/ folder, and a reader never writes to a remote one.
+    /// </summary>
+    public JameyBackupTestResult Verify(BackupContent content, VerificationMode mode, CancellationToken ct = default) =>
+        Verify(() => content, content.Manifest.BackupId, content.Folder, null, mode, ct);
+
+    JameyBackupTestResult Verify(Func<BackupContent> open, string backupId, string path, BackupRepository? repository, VerificationMode mode, CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
         var watch = Stopwatch.StartNew();
-        var result = new JameyBackupTestResult { BackupId = backupId, Path = repository.BackupDirectory(backupId), Mode = mode, TestedAt = started };
+        var result = new JameyBackupTestResult { BackupId = backupId, Path = path, Mode = mode, TestedAt = started };
         var problems = new List<JameyBackupProblem>();
         var counted = new Dictionary<JameyComponent, long>();
         Manifest? manifest = null;
         try
         {
             // The same opening restore does: an unknown or unsafe id is "not found", a linked folder or manifest is refused.
-            var backup = BackupContent.Open(repository, backupId);
+            var backup = open();
             manifest = backup.Manifest;
             result.BackupTimestamp = manifest.CreatedAt;
             if (mode == VerificationMode.Quick) CheckStoredFiles(backup, problems, result, ct);
@@ -60,8 +70,9 @@ public sealed class BackupVerifier(IOperationObserver? observer = null)
             }).ToArray();
         result.Passed = problems.Count == 0;
         _observer.Progress(new JameyProgress(Activity, "Done", 1, 1, result.BytesChecked, result.BytesChecked, Completed: true));
-        new RunRecorder(repository.Root, repository.StateDirectory, RunOperation.Verify, _observer, started).Finished(result.Passed,
-            result.BackupId, result.BytesChecked, string.Join("; ", result.Problems.Take(3).Select(p => p.ToString())));
+        if (repository is not null)
+            new RunRecorder(repository.Root, repository.StateDirectory, RunOperation.Verify, _observer, started).Finished(result.Passed,
+                result.BackupId, result.BytesChecked, string.Join("; ", result.Problems.Take(3).Select(p => p.ToString())));
         result.Duration = watch.Elapsed; // after the record, so time spent waiting for the history shows
         return result;
     }

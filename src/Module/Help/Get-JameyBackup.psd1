@@ -9,7 +9,8 @@ Each backup carries a Status: Complete (manifest readable, every file present at
 '@
     Parameters  = @{
         BackupId   = 'Only the backups with these ids. Wildcards are allowed (20261128-*). A literal id that matches nothing is an error with the id BackupNotFound. Tab completion offers the ids in the repository.'
-        BackupPath = 'The backup repository. Defaults to BACKUP_DIR, or "data/backups" under the current location. Binds from the RepositoryPath property of piped objects.'
+        BackupPath = 'The backup repository. Defaults to BACKUP_DIR, or "data/backups" under the current location. Binds from the RepositoryPath property of piped objects. A URL (azure://<account>/<container>/<prefix>, s3://<bucket>/<prefix>, sftp://user@host/path) lists a remote repository: its manifests, newest first, each validated as it is reached; a damaged or replayed one is listed as Damaged with the reason.'
+        Credential = 'For a -BackupPath URL (azure://, s3://, sftp://): the store''s credential. Azure: the password is an account key, a SAS token or a connection string; S3: the user name is the access key id and the password the secret key; SFTP: the password. Without it, each SDK''s usual places are used (AZURE_STORAGE_*, AWS_* and ~/.aws, ~/.ssh). It is never written to any file or message.'
         Newest     = 'At most this many usable backups, newest first (after the other filters): only Complete backups not dated in the future count, so after a crash `Get-JameyBackup -Newest 1 | Restore-JameyBackup` skips an Incomplete leftover or a Damaged backup. With -Status, the newest of those statuses instead.'
         Rollback   = 'Instead of backups, list the rollback folders that finished restores left in the data directory (<data>/.jamey3-restore/<operation>/rollback), each a full copy of the data a restore replaced, with its size. Pipe them to Remove-JameyBackup to remove them.'
         DataPath   = 'With -Rollback: the Jamey data directory. Defaults to JAMEY_DATA_DIR, or "data" under the current location.'
@@ -22,6 +23,7 @@ Each backup carries a Status: Complete (manifest readable, every file present at
     Examples    = @(
         @{ Title = 'List every backup'; Code = 'Get-JameyBackup -BackupPath /backups/jamey'; Remarks = 'Newest first, with status, size and stored size.' }
         @{ Title = 'The newest backup'; Code = 'Get-JameyBackup -Newest 1'; Remarks = 'Reads only as much of the repository as it needs.' }
+        @{ Title = 'List an off-site copy'; Code = 'Get-JameyBackup -BackupPath azure://jameybackups/offsite/host1'; Remarks = 'Credentials from AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN, or -Credential. Damaged or replayed manifests are listed with Status Damaged and the reason.' }
         @{ Title = 'Backups of the last week'; Code = 'Get-JameyBackup -After (Get-Date).AddDays(-7)'; Remarks = '' }
         @{ Title = 'Rollback folders left by restores'; Code = 'Get-JameyBackup -Rollback -DataPath /srv/jamey/data | Remove-JameyBackup -WhatIf'; Remarks = 'Each holds a full copy of the data a restore replaced; retention keeps only the latest restore''s.' }
         @{ Title = 'What sharing saves'; Code = 'Get-JameyBackup -Summary'; Remarks = 'SharingSaves is the stored size of every backup counted in full, minus what their stored files really take.' }

@@ -14,7 +14,8 @@ The restored database is a self-contained file in WAL mode, as Jamey expects. Pi
     Parameters  = @{
         InputObject     = 'A backup from Get-JameyBackup or New-JameyBackup.'
         BackupId        = 'The id of the backup to restore. Binds from the BackupId property of piped objects, including deserialized ones (Import-Clixml).'
-        BackupPath      = 'The repository holding -BackupId. Defaults to BACKUP_DIR. Binds from the RepositoryPath property of piped objects.'
+        BackupPath      = 'The repository holding -BackupId. Defaults to BACKUP_DIR. Binds from the RepositoryPath property of piped objects. A URL (azure://, s3://, sftp://) restores straight from a remote repository, with no local repository: every object is checked against its stored and content hashes and the restore goes through the same verified, staged, journaled swap.'
+        Credential      = 'For a -BackupPath URL (azure://, s3://, sftp://): the store''s credential. Azure: the password is an account key, a SAS token or a connection string; S3: the user name is the access key id and the password the secret key; SFTP: the password. Without it, each SDK''s usual places are used (AZURE_STORAGE_*, AWS_* and ~/.aws, ~/.ssh). It is never written to any file or message.'
         Path            = 'The folder of the backup to restore (repository/backups/<id>). Wildcards are expanded and must match exactly one backup.'
         LiteralPath     = 'The folder of the backup to restore, taken literally (no wildcards). Binds from the PSPath property of a folder piped from Get-Item or Get-ChildItem.'
         Component       = 'The components to restore: Database, ShortTerm, LongTerm, Working, Episodic, Semantic, or Memory for all five index layers. Defaults to every component in the backup.'
@@ -27,6 +28,7 @@ The restored database is a self-contained file in WAL mode, as Jamey expects. Pi
     }
     Outputs     = @{ JameyRestoreResult = 'The restore: backup, components, destination, Verified, and RollbackPath (the replaced data).'; JameyRestoreRecovery = 'With -Recover, one object per interrupted restore that was finished, rolled back or cleaned up; none when there was nothing to recover.' }
     Examples    = @(
+        @{ Title = 'The disaster drill: restore from the off-site copy alone'; Code = '$key = Get-Credential jamey   # the Azure account key as the password`nRestore-JameyBackup -BackupPath azure://jameybackups/offsite/host1 -BackupId 20261128-020000-123 -Credential $key -DataPath /srv/jamey/data -Confirm:$false'; Remarks = 'No local repository is needed. A missing or altered object, or a tampered manifest, is refused before the live data is touched.' }
         @{ Title = 'Restore the newest backup into the live data directory'; Code = 'Get-JameyBackup -Newest 1 | Restore-JameyBackup -Confirm:$false'; Remarks = 'Stop Jamey first. The result names the rollback folder holding the replaced data.' }
         @{ Title = 'See what a restore would do'; Code = 'Get-JameyBackup -Newest 1 | Restore-JameyBackup -WhatIf'; Remarks = 'Prints the backup id and time, and every path that would be replaced.' }
         @{ Title = 'Restore only the long-term memory'; Code = 'Restore-JameyBackup -BackupId 20261128-020000-000 -Component LongTerm'; Remarks = 'The database and the other layers stay exactly as they are.' }

@@ -14,12 +14,16 @@ Every run's outcome is recorded in the repository, so Start-JameyMetrics and the
         Path        = 'The folders of the backups to test (repository/backups/<id>). Wildcards are expanded: -Path /backups/jamey/backups/202611* tests every November backup. A pattern that matches nothing is an error (PathNotFound).'
         LiteralPath = 'The folders of the backups to test, taken literally (no wildcards). Binds from the PSPath property, so folders piped from Get-ChildItem are tested.'
         Quick       = 'Only re-hash the stored files against the manifest; skip restoring and opening the database and indices.'
+        Sample      = 'Remote repositories only: re-read this share (percent, up to 100) of each backup''s objects, chosen at random on every run (as restic''s check --read-data-subset), checking each against its stored SHA-256 from the index and, opened, its content hash. Every object''s presence and size are checked from one listing whatever the sample. With -SampleBytes, whichever limit is reached first.'
+        SampleBytes = 'Remote repositories only: re-read objects up to this many stored bytes per backup, chosen at random on every run; a daily check then downloads at most this much.'
+        Credential  = 'For a -BackupPath URL (azure://, s3://, sftp://): the store''s credential. Azure: the password is an account key, a SAS token or a connection string; S3: the user name is the access key id and the password the secret key; SFTP: the password. Without it, each SDK''s usual places are used (AZURE_STORAGE_*, AWS_* and ~/.aws, ~/.ssh). It is never written to any file or message.'
     }
     Outputs     = @{ JameyBackupTestResult = 'One result per backup, as soon as it is checked: Passed, Mode, Duration, FilesChecked, BytesChecked, per component results and Problems (each naming its component and file).' }
     Examples    = @(
         @{ Title = 'Test the newest backup'; Code = 'Get-JameyBackup -Newest 1 | Test-JameyBackup'; Remarks = '' }
         @{ Title = 'Find every failing backup'; Code = 'Get-JameyBackup | Test-JameyBackup | Where-Object Passed -eq $false | Select-Object -ExpandProperty Problems'; Remarks = 'Each problem names its component and file.' }
         @{ Title = 'A quick checksum pass over everything'; Code = 'Get-JameyBackup | Test-JameyBackup -Quick'; Remarks = '' }
+        @{ Title = 'A daily sampled check of an off-site copy'; Code = 'Get-JameyBackup -BackupPath s3://jamey-backups/host1 -Newest 1 | Test-JameyBackup -Sample 5'; Remarks = 'Re-reads a random 5% of the newest backup''s objects; a missing or altered object is named in the result.' }
         @{ Title = 'Test a backup folder directly'; Code = 'Test-JameyBackup -Path /backups/jamey/backups/20261128-020000-000'; Remarks = '' }
         @{ Title = 'Test the folders of a repository'; Code = 'Get-ChildItem /backups/jamey/backups -Directory | Test-JameyBackup -Quick'; Remarks = 'Folders bind to -LiteralPath by their PSPath property.' }
     )
