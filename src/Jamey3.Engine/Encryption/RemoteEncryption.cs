@@ -12,12 +12,27 @@ namespace Jamey3.Engine.Encryption;
 /// copy or reader selects its codec (the selection itself is synchronous); with <see cref="Store"/> set, selection
 /// resolves it on demand.
 /// </summary>
-public sealed class AgeKeyMaterial(RepositoryKeyMaterial material, IObjectStore? store = null) : RemoteKeyMaterial
+public sealed class AgeKeyMaterial : RemoteKeyMaterial
 {
-    public RepositoryKeyMaterial Material { get; } = material ?? throw new ArgumentNullException(nameof(material));
+    /// <param name="material">What was given.</param>
+    /// <param name="store">The destination, when selection may resolve the keys through it.</param>
+    public AgeKeyMaterial(RepositoryKeyMaterial material, IObjectStore? store = null)
+    {
+        Material = material ?? throw new ArgumentNullException(nameof(material));
+        Store = store;
+    }
 
-    /// <summary>The destination, when selection may resolve the keys itself.</summary>
-    public IObjectStore? Store { get; } = store;
+    /// <param name="material">What was given.</param>
+    /// <param name="options">The store options (credential) selection opens the destination with to resolve the keys.</param>
+    public AgeKeyMaterial(RepositoryKeyMaterial material, ObjectStoreOptions options) : this(material, (IObjectStore?)null) => Options = options;
+
+    public RepositoryKeyMaterial Material { get; }
+
+    /// <summary>The destination, when selection may resolve the keys through it.</summary>
+    public IObjectStore? Store { get; }
+
+    /// <summary>Options to open the destination with, when selection resolves the keys and no store was given.</summary>
+    public ObjectStoreOptions? Options { get; }
 
     public override bool WantsEncryption => Material.Any;
 
@@ -88,10 +103,13 @@ public static class RemoteEncryption
                 $"The repository '{location}' is encrypted{to}; give -KeyFile (this host's repository key, to copy into it), or -IdentityFile or -Passphrase (to read it).", location.ToString());
         }
         if (age.Codec is not null) return age.Codec;
-        if (age.Store is null)
-            throw new InvalidOperationException("The encryption keys were not prepared against the destination (AgeKeyMaterial.PrepareAsync) before the codec was selected.");
         // Selection is synchronous; everything below awaits with ConfigureAwait(false), so blocking here cannot deadlock.
-        return age.PrepareAsync(age.Store, config, CancellationToken.None).GetAwaiter().GetResult();
+        if (age.Store is not null) return age.PrepareAsync(age.Store, config, CancellationToken.None).GetAwaiter().GetResult();
+        if (age.Options is null)
+            throw new InvalidOperationException("The encryption keys were not prepared against the destination (AgeKeyMaterial.PrepareAsync) before the codec was selected.");
+        var store = ObjectStores.Open(location, age.Options);
+        try { return age.PrepareAsync(store, config, CancellationToken.None).GetAwaiter().GetResult(); }
+        finally { store.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
     }
 
     static RemoteConfig NewConfig(IObjectCodec codec, DateTimeOffset now)
