@@ -59,6 +59,8 @@ public sealed class RemoteBackupSource : IAsyncDisposable, IDisposable
         await foreach (var id in Repository.ListBackupIdsAsync(ct).ConfigureAwait(false)) ids.Add(id);
         foreach (var id in ids.OrderByDescending(i => BackupRepository.TimeFromId(i) ?? DateTimeOffset.MinValue).ThenByDescending(i => i, StringComparer.Ordinal))
         {
+            // A host without the private key lists from the authenticated indexes (encryption).
+            if (!Repository.Codec.CanOpen) { yield return await WriteOnlyRemote.ListedAsync(Repository, id, ct).ConfigureAwait(false); continue; }
             JameyBackup b;
             try { b = Repository.ToBackup(await Repository.ReadManifestAsync(id, ct).ConfigureAwait(false)); }
             catch (Errors.JameyException e) when (e.Kind is Errors.JameyErrorKind.InvalidData or Errors.JameyErrorKind.NotFound && e is not ObjectStoreNotFoundException)

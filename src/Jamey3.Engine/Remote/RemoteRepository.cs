@@ -92,6 +92,8 @@ public sealed class RemoteRepository
     {
         await foreach (var id in ListBackupIdsAsync(ct).ConfigureAwait(false))
         {
+            // A host without the private key lists from the authenticated indexes (encryption).
+            if (!Codec.CanOpen) { yield return await WriteOnlyRemote.ListedAsync(this, id, ct).ConfigureAwait(false); continue; }
             JameyBackup b;
             try
             {

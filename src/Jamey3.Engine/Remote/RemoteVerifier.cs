@@ -44,6 +44,8 @@ public sealed class RemoteVerifier(IOperationObserver? observer = null)
         CancellationToken ct = default)
     {
         if (mode == VerificationMode.Sampled) (sample ?? throw new ArgumentNullException(nameof(sample))).Validate();
+        // A host without the private key checks stored hashes from the authenticated index (encryption).
+        if (!source.Repository.Codec.CanOpen) return WriteOnlyRemote.Verify(source, backupId, mode, sample, _observer, ct);
         var started = DateTimeOffset.UtcNow;
         var watch = Stopwatch.StartNew();
         var path = source.Repository.ManifestSource(backupId);

@@ -193,6 +193,43 @@ public abstract class EncryptedRemoteReadTests : IDisposable
         Assert.Contains(p.Owner.ToString(), e.Message);
         Assert.Contains("-IdentityFile", e.Message);
         Assert.False(Directory.Exists(target));
+        var full = Assert.ThrowsAny<JameyException>(() => new RemoteVerifier().Verify(source, p.BackupId, VerificationMode.Full));
+        Assert.Equal(JameyErrors.RepositoryPrivateKeyMissing, full.Error);
+    }
+
+    [Fact]
+    public async Task A_host_with_only_the_public_key_lists_and_runs_the_sampled_check_which_finds_altered_and_missing_objects()
+    {
+        var p = await PublishAsync();
+        await using var source = await OpenAsync(p, new RepositoryKeyMaterial { KeyFile = KeyFile });
+        var listed = Assert.Single(RemoteBackupSource.Blocking(source.ListNewestFirstAsync()));
+        Assert.Equal((p.BackupId, BackupStatus.Complete), (listed.BackupId, listed.Status));
+        Assert.Equal(BackupStatus.Complete, Assert.Single(RemoteBackupSource.Blocking(source.ListAsync())).Status);
+        var all = new RemoteSample(Percent: 100);
+        var clean = new RemoteVerifier().Verify(source, p.BackupId, VerificationMode.Sampled, all);
+        Assert.True(clean.Passed, string.Join("; ", clean.Problems.Select(x => x.ToString())));
+        Assert.True(clean.FilesChecked > 5 && clean.BytesChecked > 0);
+
+        var codec = source.Repository.Codec;
+        var db = p.Manifest.Files.Single(f => f.Component == JameyComponent.Database);
+        var altered = RemoteLayout.ObjectKey(codec.NameFor(db.Chunks![0].Sha256));
+        var bytes = await RemoteTestReadAsync(source.Store, altered);
+        bytes[bytes.Length - 10] ^= 0x20;
+        await source.Store.WriteAsync(altered, new MemoryStream(bytes), new ObjectWrite(RemoteIndex.Sha256Of(bytes), CreateOnly: false));
+        var gone = RemoteLayout.ObjectKey(codec.NameFor(p.Manifest.Files.First(f => f.Component == JameyComponent.Working && f.Chunks is null).Sha256));
+        await source.Store.DeleteAsync(gone);
+        var check = new RemoteVerifier().Verify(source, p.BackupId, VerificationMode.Sampled, all);
+        Assert.False(check.Passed);
+        Assert.Contains(check.Problems, x => x.Message.Contains(altered) && x.Message.Contains("SHA-256"));
+        Assert.Contains(check.Problems, x => x.Message.Contains(gone) && x.Message.Contains("missing"));
+
+        // The store edits the index to hide the damage: the tag no longer verifies, and the backup lists as damaged.
+        var indexKey = RemoteLayout.IndexKey(p.BackupId);
+        var index = Encoding.UTF8.GetString(await RemoteTestReadAsync(source.Store, indexKey));
+        var hidden = Encoding.UTF8.GetBytes(index.Replace(RemoteIndex.Sha256Of(await RemoteTestReadAsync(source.Store, RemoteLayout.ObjectKey(codec.NameFor(p.Manifest.Files.First(f => f.Component == JameyComponent.Episodic && f.Chunks is null).Sha256)))), new string('0', 64)));
+        await source.Store.WriteAsync(indexKey, new MemoryStream(hidden), new ObjectWrite(RemoteIndex.Sha256Of(hidden), CreateOnly: false));
+        Assert.Equal(BackupStatus.Damaged, Assert.Single(RemoteBackupSource.Blocking(source.ListAsync())).Status);
+        Assert.False(new RemoteVerifier().Verify(source, p.BackupId, VerificationMode.Sampled, all).Passed);
     }
 
     [Fact]
