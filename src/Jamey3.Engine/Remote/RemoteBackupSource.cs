@@ -63,7 +63,7 @@ public sealed class RemoteBackupSource : IAsyncDisposable, IDisposable
             if (!Repository.Codec.CanOpen) { yield return await WriteOnlyRemote.ListedAsync(Repository, id, ct).ConfigureAwait(false); continue; }
             JameyBackup b;
             try { b = Repository.ToBackup(await Repository.ReadManifestAsync(id, ct).ConfigureAwait(false)); }
-            catch (Errors.JameyException e) when (e.Kind is Errors.JameyErrorKind.InvalidData or Errors.JameyErrorKind.NotFound && e is not ObjectStoreNotFoundException)
+            catch (Errors.JameyException e) when (Errors.JameyKinds.IsInvalidDataOrNotFound(e) && e is not ObjectStoreNotFoundException)
             {
                 b = new JameyBackup
                 {

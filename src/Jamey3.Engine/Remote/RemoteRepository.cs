@@ -100,7 +100,7 @@ public sealed class RemoteRepository
                 var m = await ReadManifestAsync(id, ct).ConfigureAwait(false);
                 b = ToBackup(m);
             }
-            catch (Exception e) when (e is JameyException { Kind: JameyErrorKind.InvalidData or JameyErrorKind.NotFound } && e is not ObjectStoreNotFoundException)
+            catch (Exception e) when (JameyKinds.IsInvalidDataOrNotFound(e) && e is not ObjectStoreNotFoundException)
             {
                 b = new JameyBackup
                 {

@@ -74,7 +74,7 @@ public sealed class RemoteStoredParts : IStoredParts
         var checkedSealed = new VerifyingStream(raw, p.Object.StoredSize, p.Object.StoredSha256, $"object '{key}'", "stored");
         Stream plain;
         try { plain = _repository.Codec.Open(checkedSealed); }
-        catch (Errors.JameyException e) when (e.Kind == Errors.JameyErrorKind.InvalidData)
+        catch (Errors.JameyException e) when (Errors.JameyKinds.IsInvalidData(e))
         {
             checkedSealed.Dispose();
             throw new InvalidDataException($"object '{key}' could not be opened: {e.Message}", e);

@@ -150,7 +150,7 @@ public sealed class RemoteVerifier(IOperationObserver? observer = null)
             }
             catch (ObjectNotFoundException) { Add(problems, partsOf[o.Name], $"is missing at the destination (object '{key}')"); }
             catch (Exception e) when (e is InvalidDataException or IOException or ZstdSharp.ZstdException or ContentTooLongException
-                                      || e is JameyException { Kind: JameyErrorKind.InvalidData })
+                                      || JameyKinds.IsInvalidData(e))
             {
                 Add(problems, partsOf[o.Name], e.Message.StartsWith("object '", StringComparison.Ordinal) ? e.Message : $"object '{key}' could not be read: {e.Message}");
             }
