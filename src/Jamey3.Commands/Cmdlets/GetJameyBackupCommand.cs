@@ -29,6 +29,22 @@ public sealed class GetJameyBackupCommand : JameyCmdlet
     [Credential]
     public PSCredential? Credential { get; set; }
 
+    /// <summary>For an encrypted remote repository: identity files (age-keygen's format) holding a recipient's private key.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? IdentityFile { get; set; }
+
+    /// <summary>For a passphrase-protected remote repository: its passphrase.</summary>
+    [Parameter]
+    public System.Security.SecureString? Passphrase { get; set; }
+
+    /// <summary>For an encrypted remote repository, on the backup host: its repository key file (lists and the sampled check without a private key).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? KeyFile { get; set; }
+
+    Jamey3.Engine.Encryption.RepositoryKeyMaterial? EncryptionMaterial() => EncryptionKeys.Material(this, IdentityFile, Passphrase, KeyFile);
+
     /// <summary>
     /// The newest N usable backups: Complete ones not dated in the future. What "the newest backup" means to someone
     /// piping it to Restore- or Test-JameyBackup after a crash, when the newest folder is an Incomplete leftover or a
@@ -95,7 +111,7 @@ public sealed class GetJameyBackupCommand : JameyCmdlet
             return;
         }
         RemoteBackupSource source;
-        try { source = RemoteSources.Open(url, Credential, Stopping); }
+        try { source = RemoteSources.Open(url, Credential, Stopping, EncryptionMaterial()); }
         catch (JameyException e) { WriteEngineError(e, url); return; }
         using (source)
         {

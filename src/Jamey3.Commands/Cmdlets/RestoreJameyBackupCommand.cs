@@ -88,6 +88,25 @@ public sealed class RestoreJameyBackupCommand : JameyCmdlet
     [Credential]
     public PSCredential? Credential { get; set; }
 
+    /// <summary>For an encrypted remote repository: identity files (age-keygen's format) holding a recipient's private key.</summary>
+    [Parameter(ParameterSetName = ById)]
+    [Parameter(ParameterSetName = ByInputObject)]
+    [ValidateNotNullOrEmpty]
+    public string[]? IdentityFile { get; set; }
+
+    /// <summary>For a passphrase-protected remote repository: its passphrase.</summary>
+    [Parameter(ParameterSetName = ById)]
+    [Parameter(ParameterSetName = ByInputObject)]
+    public System.Security.SecureString? Passphrase { get; set; }
+
+    /// <summary>For an encrypted remote repository, on the backup host: its repository key file (lists and the sampled check without a private key).</summary>
+    [Parameter(ParameterSetName = ById)]
+    [Parameter(ParameterSetName = ByInputObject)]
+    [ValidateNotNullOrEmpty]
+    public string? KeyFile { get; set; }
+
+    Jamey3.Engine.Encryption.RepositoryKeyMaterial? EncryptionMaterial() => EncryptionKeys.Material(this, IdentityFile, Passphrase, KeyFile);
+
     // A backup of a remote repository (-BackupPath URL, or a piped backup listed from one): its location and id.
     readonly List<(string Location, string BackupId)> _remote = [];
 
@@ -202,7 +221,7 @@ public sealed class RestoreJameyBackupCommand : JameyCmdlet
             KeepRollback = !DiscardRollback,
         };
         Jamey3.Engine.Remote.RemoteBackupSource source;
-        try { source = RunEngine((_, ct) => RemoteSources.Open(url, Credential, ct)); }
+        try { source = RunEngine((_, ct) => RemoteSources.Open(url, Credential, ct, EncryptionMaterial())); }
         catch (Exception e) when (e is not PipelineStoppedException) { ThrowEngineError(e, backupId); return; }
         using (source)
         {

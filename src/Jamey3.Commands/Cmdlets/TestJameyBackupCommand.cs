@@ -59,6 +59,22 @@ public sealed class TestJameyBackupCommand : JameyCmdlet
     [Credential]
     public PSCredential? Credential { get; set; }
 
+    /// <summary>For an encrypted remote repository: identity files (age-keygen's format) holding a recipient's private key.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? IdentityFile { get; set; }
+
+    /// <summary>For a passphrase-protected remote repository: its passphrase.</summary>
+    [Parameter]
+    public System.Security.SecureString? Passphrase { get; set; }
+
+    /// <summary>For an encrypted remote repository, on the backup host: its repository key file (lists and the sampled check without a private key).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? KeyFile { get; set; }
+
+    Jamey3.Engine.Encryption.RepositoryKeyMaterial? EncryptionMaterial() => EncryptionKeys.Material(this, IdentityFile, Passphrase, KeyFile);
+
     bool Sampled => MyInvocation.BoundParameters.ContainsKey(nameof(Sample)) || MyInvocation.BoundParameters.ContainsKey(nameof(SampleBytes));
 
     RemoteBackupSource? _remote;
@@ -140,7 +156,7 @@ public sealed class TestJameyBackupCommand : JameyCmdlet
             : null;
         try
         {
-            _remote ??= RunEngine((_, ct) => RemoteSources.Open(url, Credential, ct));
+            _remote ??= RunEngine((_, ct) => RemoteSources.Open(url, Credential, ct, EncryptionMaterial()));
             WriteVerbose(mode switch
             {
                 VerificationMode.Sampled => $"Testing backup {backupId} in '{_remote.Location}' (sampled): re-reading a random {(sample!.Percent is { } p ? $"{p}% " : "")}{(sample.Bytes is { } b ? $"up to {FormatBytes(b)} " : "")}of its objects against their hashes.",

@@ -35,6 +35,8 @@ public abstract class JameyCmdlet : PSCmdlet
     /// <summary>A path as the user means it: relative to the current PowerShell location, ~ expanded, any provider drive resolved.</summary>
     protected string ResolvePath(string path) => GetUnresolvedProviderPathFromPSPath(path);
 
+    internal string ResolveProviderPath(string path) => GetUnresolvedProviderPathFromPSPath(path);
+
     /// <summary>
     /// -Path with wildcards: every file-system path each pattern matches. A pattern that matches nothing, or a literal
     /// path that does not exist, is a non-terminating PathNotFound error naming it, as Get-Item does.

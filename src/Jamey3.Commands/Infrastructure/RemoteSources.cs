@@ -36,9 +36,12 @@ internal static class RemoteSources
     }
 
     /// <summary>Opens the remote repository (reads its config); throws the engine's errors (not found, unreachable, of another scheme).</summary>
-    public static RemoteBackupSource Open(string url, PSCredential? credential, CancellationToken ct)
+    public static RemoteBackupSource Open(string url, PSCredential? credential, CancellationToken ct, Jamey3.Engine.Encryption.RepositoryKeyMaterial? keys = null)
     {
         var location = StoreLocation.Parse(url);
-        return RemoteBackupSource.Wait(RemoteBackupSource.OpenAsync(location, Options(location, credential), null, ct));
+        var options = Options(location, credential);
+        // An encrypted repository: the key material is resolved against the destination when its codec is chosen.
+        var material = keys is null ? null : new Jamey3.Engine.Encryption.AgeKeyMaterial(keys, options);
+        return RemoteBackupSource.Wait(RemoteBackupSource.OpenAsync(location, options, material, ct));
     }
 }

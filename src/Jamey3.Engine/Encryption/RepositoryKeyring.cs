@@ -29,7 +29,8 @@ public sealed class RepositoryKeyMaterial
     /// <summary>True when anything was given that asks for an encrypted repository.</summary>
     public bool Any => KeyFile is not null || RecipientFiles.Count > 0 || Recipients.Count > 0 || IdentityFiles.Count > 0 || Passphrase is not null;
 
-    internal List<X25519Recipient> ReadRecipients()
+    /// <summary>The recipients of <see cref="RecipientFiles"/> and <see cref="Recipients"/>, each once.</summary>
+    public List<X25519Recipient> ReadRecipients()
     {
         var list = new List<X25519Recipient>();
         foreach (var file in RecipientFiles) list.AddRange(AgeKeyFile.ReadRecipients(file));

@@ -36,7 +36,7 @@ public static class WriteOnlyRemote
                 Warning = "Encrypted: this host holds no private key, so the listing comes from the backup's authenticated index (no components, paths or counts).",
             };
         }
-        catch (JameyException e) when (e.Kind is JameyErrorKind.InvalidData or JameyErrorKind.NotFound && e is not ObjectStoreNotFoundException)
+        catch (JameyException e) when (JameyKinds.IsInvalidDataOrNotFound(e) && e is not ObjectStoreNotFoundException)
         {
             return new JameyBackup
             {
@@ -107,7 +107,7 @@ public static class WriteOnlyRemote
                     progress.Add(o.StoredSize);
                 }
                 catch (ObjectNotFoundException) { problems.Add(Problem(key, "is missing at the destination")); }
-                catch (Exception e) when (e is InvalidDataException or IOException || e is JameyException { Kind: JameyErrorKind.InvalidData })
+                catch (Exception e) when (e is InvalidDataException or IOException || JameyKinds.IsInvalidData(e))
                 {
                     problems.Add(Problem(key, e.Message.Contains(key, StringComparison.Ordinal) ? e.Message : $"could not be read: {e.Message}"));
                 }
