@@ -121,6 +121,16 @@ public static class JameyErrors
     public static readonly JameyError InvalidBackupPath = E(nameof(InvalidBackupPath), JameyErrorKind.InvalidArgument);
     public static readonly JameyError PwshNotFound = E(nameof(PwshNotFound), JameyErrorKind.NotFound);
 
+    // Remote repositories (docs/remote-format.md): format, copy
+    public static readonly JameyError RemoteRepositoryNotFound = E(nameof(RemoteRepositoryNotFound), JameyErrorKind.NotFound);
+    public static readonly JameyError RemoteConfigInvalid = E(nameof(RemoteConfigInvalid), JameyErrorKind.InvalidData);
+    public static readonly JameyError RemoteFormatUnsupported = E(nameof(RemoteFormatUnsupported), JameyErrorKind.InvalidData);
+    public static readonly JameyError RemoteSchemeMismatch = E(nameof(RemoteSchemeMismatch), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError RemoteBackupConflict = E(nameof(RemoteBackupConflict), JameyErrorKind.Refused);
+    public static readonly JameyError RemoteRepositoryBusy = E(nameof(RemoteRepositoryBusy), JameyErrorKind.Busy);
+    public static readonly JameyError RemoteObjectDamaged = E(nameof(RemoteObjectDamaged), JameyErrorKind.InvalidData);
+    public static readonly JameyError CopySourceNotVerified = E(nameof(CopySourceNotVerified), JameyErrorKind.InvalidData);
+
     // Failures from the system, classified by JameyFailures (never thrown by name)
     public static readonly JameyError DiskFull = E(nameof(DiskFull), JameyErrorKind.ResourceUnavailable);
     public static readonly JameyError ReadOnlyFileSystem = E(nameof(ReadOnlyFileSystem), JameyErrorKind.PermissionDenied);

@@ -164,7 +164,7 @@ public sealed class Manifest
         return m;
     }
 
-    void Validate(string manifestPath)
+    internal void Validate(string manifestPath)
     {
         // Only a newer format is cured by a newer Jamey3; one below 1 was never written by any version.
         if (Format < 1)
