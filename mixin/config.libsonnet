@@ -28,6 +28,14 @@
     latencyP95High: 1,
     // Used while the exporter does not publish jamey_backup_schedule_interval_seconds.
     defaultBackupIntervalSeconds: 86400,
+    // Off-site copies (jamey_backup_copy_*, one series per destination). Stale: no copy to a
+    // destination has succeeded for copyStaleSeconds AND it lacks more than copyStaleBehindBackups
+    // of this repository's backups (both, so a destination that is merely idle because no new
+    // backup was taken stays quiet; JameyBackupStale covers that). Failing: the last copy run
+    // did not succeed, for copyFailingFor (a retry within that time stays quiet).
+    copyStaleSeconds: 172800,
+    copyStaleBehindBackups: 1,
+    copyFailingFor: '30m',
 
     // Anomaly detection: a signal's 1-hour average is compared with its own mean and standard
     // deviation over the baseline window, which ends anomalyGap ago, so that a change of the

@@ -1,5 +1,5 @@
 // Backup health: every panel reads jamey_backup_* (Start-JameyMetrics or the textfile) or the
-// recording rules on them. No off-site copy panel: Jamey3 exports no off-site metric yet.
+// recording rules on them. The off-site copy panels have one series per destination (label destination).
 local d = import '../lib/dashboard.libsonnet';
 function(cfg)
   d.dashboard('jamey3-backup', 'Jamey3 / Backup health',
@@ -22,5 +22,10 @@ function(cfg)
     d.stat(cfg, 'Last retention run', 'Outcome of the latest retention run (0 also while none was ever run).', [['jamey_backup_last_retention_success', '{{instance}}']], 'none', d.okFailed('succeeded', 'failed or none'), 8, 4),
     d.timeseries(cfg, 'Outcomes over time', 'Backup runs and verifications: 1 succeeded, 0 failed.',
                  [['jamey_backup_last_run_success', 'backup'], ['jamey_backup_last_verify_success', 'verification']], 'none', 24, 6),
-    d.text('Off-site copies', 'Time since the last off-site copy is not shown: Jamey3 exports no off-site copy metric yet.', 24, 2),
+    d.stat(cfg, 'Since the last off-site copy', 'Time since the last successful Copy-JameyBackup to each destination. Alert JameyBackupCopyStale after 2 days while it lacks more than one backup.',
+           [['time() - jamey_backup_copy_last_success_timestamp_seconds and jamey_backup_copy_last_success_timestamp_seconds > 0', '{{destination}}']], 's', [], 8, 4),
+    d.stat(cfg, 'Last copy run', 'Outcome of the latest copy run to each destination. Alert JameyBackupCopyFailing after 30 minutes without success.',
+           [['jamey_backup_copy_last_run_success', '{{destination}}']], 'none', d.okFailed('succeeded', 'failed'), 8, 4),
+    d.timeseries(cfg, 'Backups not yet off-site', 'Complete backups each destination lacks (newer than the oldest it holds); jamey_backup_copy_behind_bytes has their stored bytes.',
+                 [['jamey_backup_copy_behind_backups', '{{destination}} backups']], 'none', 8, 4),
   ])

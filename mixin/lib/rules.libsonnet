@@ -16,6 +16,9 @@
     errorRatioHighPercent: cfg.errorRatioHigh * 100,
     latencyP95High: cfg.latencyP95High,
     defaultBackupIntervalSeconds: cfg.defaultBackupIntervalSeconds,
+    copyStaleSeconds: cfg.copyStaleSeconds,
+    copyStaleBehindBackups: cfg.copyStaleBehindBackups,
+    copyFailingFor: cfg.copyFailingFor,
   },
 
   // Numbers as a person writes them (std.toString gives 0.29999999999999999 for 0.3).

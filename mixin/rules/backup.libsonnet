@@ -146,6 +146,35 @@
           recovery_action: "Compare the newest backups' contents; find out whether source data was lost or the backup left components out before the older backups age out.",
         },
       },
+      // Off-site copies: one series per destination label, so every expression is per destination.
+      {
+        alert: "JameyBackupCopyStale",
+        expr: |||
+          jamey_backup_copy_behind_backups > @copyStaleBehindBackups@
+            and (
+              time() - jamey_backup_copy_last_success_timestamp_seconds > @copyStaleSeconds@
+                or jamey_backup_copy_last_success_timestamp_seconds == 0
+            )
+        |||,
+        'for': "5m",
+        labels: {severity: "P2", component: "backup"},
+        annotations: {
+          summary: "Off-site copy to {{ $labels.destination }} is stale on {{ $labels.instance }}",
+          description: "The destination {{ $labels.destination }} lacks {{ $value }} of this repository's backups, and no copy to it has succeeded for more than {{ @copyStaleSeconds@ | humanizeDuration }}. A disaster on this host would lose everything since its last good copy.",
+          recovery_action: "Find out why copies to this destination do not run or fail (schedule log, Copy-JameyBackup -Verbose), fix it, and run Copy-JameyBackup to it now.",
+        },
+      },
+      {
+        alert: "JameyBackupCopyFailing",
+        expr: "jamey_backup_copy_last_run_success == 0",
+        'for': "@copyFailingFor@",
+        labels: {severity: "P2", component: "backup"},
+        annotations: {
+          summary: "Off-site copy to {{ $labels.destination }} is failing on {{ $labels.instance }}",
+          description: 'The last copy run to {{ $labels.destination }}, at {{ with printf "jamey_backup_copy_last_attempt_timestamp_seconds{job=%q,instance=%q,destination=%q}" $labels.job $labels.instance $labels.destination | query }}{{ . | first | value | humanizeTimestamp }}{{ end }}, did not succeed, and none has succeeded since.',
+          recovery_action: "Read the copy's error (LastError in the repository's state/copies/ file, or the schedule log), fix it (credentials, network, the destination's space), and run Copy-JameyBackup to it again.",
+        },
+      },
       {
         alert: "JameyBackupMetricsAbsent",
         expr: 'absent(jamey_backup_up{@backup@}) and on () (up{@backup@} == 1)',

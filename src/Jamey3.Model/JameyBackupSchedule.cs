@@ -51,6 +51,9 @@ public sealed class JameyBackupSchedule
     public string? DataPath { get; init; }
     public string? BackupPath { get; init; }
 
+    /// <summary>The destinations each run copies to after the backup (Copy-JameyBackup); empty when none.</summary>
+    public string[] CopyTo { get; init; } = [];
+
     /// <summary>Where the schedule lives: files installed, or a description such as "crontab of root".</summary>
     public string[] ArtifactPaths { get; init; } = [];
 

@@ -121,8 +121,18 @@ Describe 'Dashboards against a real Prometheus' -Tag 'Dashboards' {
         Get-ChildItem (Join-Path $broken 'memory/working') -Filter 'segments*' | Remove-Item
         $null = Invoke-ChildPwsh -Script "New-JameyBackup -DataPath '$broken' -BackupPath '$repo'"
         $LASTEXITCODE | Should -Not -Be 0
+        # An off-site copy's status as Copy-JameyBackup records it (state/copies/<first 16 hex of SHA-256(destination)>.json).
+        $destination = 's3://jamey-offsite/dashboards'
+        $copies = Join-Path $repo 'state/copies'
+        New-Item -ItemType Directory $copies -Force | Out-Null
+        $name = [Convert]::ToHexStringLower([Security.Cryptography.SHA256]::HashData([Text.Encoding]::UTF8.GetBytes($destination))).Substring(0, 16)
+        $at = [DateTimeOffset]::UtcNow.ToString('o', $inv)
+        @{ destination = $destination; lastAttemptAt = $at; lastOutcome = 'Succeeded'; lastSuccessAt = $at; backupIdsAtDestination = @(); bytesSentLastRun = 1024 } |
+            ConvertTo-Json | Set-Content (Join-Path $copies "$name.json")
         (Wait-Until { @(Get-Series 'jamey_backup_last_run_success == 0 and jamey_backup_last_verify_success == 1 and jamey_backup_retained == 1').Count -eq 1 }) |
             Should -BeTrue -Because 'the exporter must show the verified backup and the failed run'
+        (Wait-Until { @(Get-Series 'jamey_backup_copy_last_run_success == 1 and jamey_backup_copy_behind_backups == 1').Count -eq 1 }) |
+            Should -BeTrue -Because 'the exporter must show the recorded copy, which lacks the one backup'
         # The rules have evaluated over the backfilled history.
         (Wait-Until { @(Get-Series 'instance:consciousness_phi_value:avg1d_offset6h').Count -gt 0 -and @(Get-Series 'instance:jamey_backup_last_success_timestamp_seconds:age').Count -gt 0 }) |
             Should -BeTrue

@@ -62,6 +62,11 @@ public sealed class RegisterJameyBackupScheduleCommand : JameyCmdlet
     [Parameter]
     public SwitchParameter NoRetention { get; set; }
 
+    /// <summary>Destinations (folders or azure://, s3://, sftp:// URLs) each run copies to with Copy-JameyBackup after the backup.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? CopyTo { get; set; }
+
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? MetricsTextFile { get; set; }
@@ -111,6 +116,8 @@ public sealed class RegisterJameyBackupScheduleCommand : JameyCmdlet
                 MaxBackups = bound.ContainsKey(nameof(MaxBackups)) ? MaxBackups : Settings.MaxBackups,
                 MetricsTextFile = MetricsTextFile is null ? null : ResolvePath(MetricsTextFile),
                 LogPath = LogPath is null ? null : ResolvePath(LogPath),
+                // URLs as given (the engine parses and normalizes them); folders through the provider, like -BackupPath.
+                CopyTo = (CopyTo ?? []).Select(d => Engine.Stores.StoreLocation.LooksLikeUrl(d) ? d : ResolvePath(d)).ToArray(),
             };
             scheduler = Schedulers.Create(Scheduler);
             preview = scheduler.Preview(definition);

@@ -47,6 +47,9 @@ public static class JameyErrors
     public static readonly JameyError BackupInProgress = E(nameof(BackupInProgress), JameyErrorKind.Busy);
     public static readonly JameyError RemoveBackupFailed = E(nameof(RemoveBackupFailed), JameyErrorKind.WriteFailed);
     public static readonly JameyError InvalidRetentionPolicy = E(nameof(InvalidRetentionPolicy), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError InvalidGracePeriod = E(nameof(InvalidGracePeriod), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError RemoteIndexUnreadable = E(nameof(RemoteIndexUnreadable), JameyErrorKind.InvalidData);
+    public static readonly JameyError RemoteRemoveFailed = E(nameof(RemoteRemoveFailed), JameyErrorKind.WriteFailed);
 
     // Scheduling
     public static readonly JameyError InvalidScheduleTrigger = E(nameof(InvalidScheduleTrigger), JameyErrorKind.InvalidArgument);

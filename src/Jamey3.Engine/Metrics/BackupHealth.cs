@@ -33,6 +33,8 @@ public sealed record BackupHealth
     /// (each a full copy of the data a restore replaced; see Retention.RollbackFolders). 0 when there are none.
     /// </summary>
     public long RollbackSizeBytes { get; init; }
+    /// <summary>Every off-site destination a copy was ever recorded for (state/copies/), by destination.</summary>
+    public IReadOnlyList<CopyHealth> Copies { get; init; } = [];
 
     /// <summary>Reads the repository; throws when it is missing or cannot be read (a damaged history included).</summary>
     public static BackupHealth Read(string repositoryPath, CancellationToken ct = default)
@@ -81,6 +83,7 @@ public sealed record BackupHealth
             StagingSizeBytes = DiskUsage.Measure([repo.StagingDirectory], ct),
             RollbackSizeBytes = complete.Select(b => b.SourcePath).OfType<string>().Distinct(StringComparer.Ordinal)
                 .Sum(source => Retention.RollbackFolders.Size(source, ct)),
+            Copies = CopyStatusStore.LoadAll(repo.StateDirectory).Select(c => CopyHealth.From(c, complete)).ToList(),
         };
     }
 

@@ -2,10 +2,12 @@ namespace Jamey3.Engine.Metrics;
 
 /// <summary>
 /// The names and help texts of every metric Jamey3 exports: one contract for the HTTP exporter,
-/// the textfile writer and the alert rules (rules/backup.yml). All are gauges without labels, in
-/// base units; points in time are Unix timestamps in seconds (never ages), and 0 means "never".
-/// One exporter watches one repository, so Prometheus's own job and instance labels tell
-/// repositories apart and the alert rules can match series one to one.
+/// the textfile writer and the alert rules (rules/backup.yml). All are gauges in base units; points
+/// in time are Unix timestamps in seconds (never ages), and 0 means "never". One exporter watches
+/// one repository, so Prometheus's own job and instance labels tell repositories apart and the
+/// alert rules can match series one to one. <see cref="All"/> have no labels; <see cref="Copy"/>
+/// (off-site copies) have one, <c>destination</c>, the credential-free location of each copy
+/// destination, and exist only for destinations a copy was recorded for.
 /// </summary>
 public static class BackupMetricNames
 {
@@ -28,6 +30,14 @@ public static class BackupMetricNames
     public const string RepositorySizeBytes = "jamey_backup_repository_size_bytes";
     public const string StagingSizeBytes = "jamey_backup_staging_size_bytes";
     public const string RollbackSizeBytes = "jamey_backup_rollback_size_bytes";
+
+    public const string DestinationLabel = "destination";
+    public const string CopyLastSuccessTimestampSeconds = "jamey_backup_copy_last_success_timestamp_seconds";
+    public const string CopyLastAttemptTimestampSeconds = "jamey_backup_copy_last_attempt_timestamp_seconds";
+    public const string CopyLastRunSuccess = "jamey_backup_copy_last_run_success";
+    public const string CopyBehindBackups = "jamey_backup_copy_behind_backups";
+    public const string CopyBehindBytes = "jamey_backup_copy_behind_bytes";
+    public const string CopyLastSentBytes = "jamey_backup_copy_last_sent_bytes";
 
     const string Stale =
         " While jamey_backup_up is 0 this keeps the value last read by this exporter, and is absent when the repository has not been read yet.";
@@ -89,5 +99,29 @@ public static class BackupMetricNames
             "Bytes in the rollback folders that committed restores left in the data directory the backups were taken from " +
             "(<data>/.jamey3-restore/<operation>/rollback, each a full copy of the data a restore replaced). Retention keeps only " +
             "the latest restore's, within the age limit; Get-JameyBackup -Rollback lists them and Remove-JameyBackup removes them." + Stale),
+    ];
+
+    const string CopySource =
+        " Read from state/copies/ (written by Copy-JameyBackup after each copy run to that destination), not from the destination itself.";
+
+    /// <summary>The per-destination metrics of off-site copies (label <see cref="DestinationLabel"/>), in the order they are created.</summary>
+    public static readonly IReadOnlyList<(string Name, string Help)> Copy =
+    [
+        (CopyLastSuccessTimestampSeconds,
+            "When the last successful copy run to this destination (Copy-JameyBackup) ended, as a Unix timestamp in seconds. " +
+            "0 when no copy to it has ever succeeded." + CopySource),
+        (CopyLastAttemptTimestampSeconds,
+            "When the last copy run to this destination ended, successful or not, as a Unix timestamp in seconds." + CopySource),
+        (CopyLastRunSuccess,
+            "1 when the last copy run to this destination succeeded, 0 when it did not (failed, refused or cancelled)." + CopySource),
+        (CopyBehindBackups,
+            "Complete backups in this repository that the destination did not hold after the last successful copy, counting only " +
+            "those newer than the oldest backup it holds (older ones were removed there by its retention). All of them when no copy " +
+            "ever succeeded." + CopySource),
+        (CopyBehindBytes,
+            "Stored bytes of the backups counted by jamey_backup_copy_behind_backups: an upper bound of what the next copy sends, " +
+            "since objects the destination already holds are not sent again." + CopySource),
+        (CopyLastSentBytes,
+            "Bytes the last copy run to this destination sent (a failed run included: what it cost)." + CopySource),
     ];
 }

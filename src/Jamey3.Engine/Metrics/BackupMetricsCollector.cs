@@ -30,6 +30,7 @@ public sealed class BackupMetricsCollector
     readonly object _refreshLock = new();
     long _refreshGeneration;
     readonly Dictionary<string, Gauge> _gauges = new(StringComparer.Ordinal);
+    readonly Dictionary<string, Gauge> _copyGauges = new(StringComparer.Ordinal);
 
     public BackupMetricsCollector(string repositoryPath, JameySettings? settings = null)
     {
@@ -44,6 +45,9 @@ public sealed class BackupMetricsCollector
             bool fromRepository = name is not (BackupMetricNames.Up or BackupMetricNames.ScheduleIntervalSeconds);
             _gauges[name] = factory.CreateGauge(name, help, new GaugeConfiguration { SuppressInitialValue = fromRepository });
         }
+        // One series per destination, created when a copy to it is first recorded.
+        foreach (var (name, help) in BackupMetricNames.Copy)
+            _copyGauges[name] = factory.CreateGauge(name, help, new GaugeConfiguration { LabelNames = [BackupMetricNames.DestinationLabel] });
         _gauges[BackupMetricNames.ScheduleIntervalSeconds].Set(Settings.IntervalHours * 3600);
         Registry.AddBeforeCollectCallback(() => Refresh());
     }
@@ -112,6 +116,25 @@ public sealed class BackupMetricsCollector
         Set(BackupMetricNames.RepositorySizeBytes, h.RepositorySizeBytes);
         Set(BackupMetricNames.StagingSizeBytes, h.StagingSizeBytes);
         Set(BackupMetricNames.RollbackSizeBytes, h.RollbackSizeBytes);
+        ApplyCopies(h.Copies);
+    }
+
+    void ApplyCopies(IReadOnlyList<CopyHealth> copies)
+    {
+        var current = copies.Select(c => c.Destination).ToHashSet(StringComparer.Ordinal);
+        foreach (var gauge in _copyGauges.Values)
+            foreach (var labels in gauge.GetAllLabelValues().ToList())
+                if (!current.Contains(labels[0])) gauge.RemoveLabelled(labels); // its status file is gone: so is the destination
+        foreach (var c in copies)
+        {
+            void S(string name, double v) => _copyGauges[name].WithLabels(c.Destination).Set(v);
+            S(BackupMetricNames.CopyLastSuccessTimestampSeconds, c.LastSuccessAt is { } ok ? ToUnixSeconds(ok) : 0);
+            S(BackupMetricNames.CopyLastAttemptTimestampSeconds, ToUnixSeconds(c.LastAttemptAt));
+            S(BackupMetricNames.CopyLastRunSuccess, c.LastOutcome == RunOutcome.Succeeded ? 1 : 0);
+            S(BackupMetricNames.CopyBehindBackups, c.BehindBackups);
+            S(BackupMetricNames.CopyBehindBytes, c.BehindBytes);
+            S(BackupMetricNames.CopyLastSentBytes, c.BytesSentLastRun);
+        }
     }
 
     void Set(string name, double value) => _gauges[name].Set(value);

@@ -209,9 +209,9 @@ public sealed class RetentionEngine(IOperationObserver? observer = null, Func<Da
     }
 
     /// <summary>A backup of every component: what restores the whole data directory.</summary>
-    static bool IsFull(JameyBackup b) => Data.DataLayout.All.All(c => b.Components.Any(x => x.Component == c));
+    internal static bool IsFull(JameyBackup b) => Data.DataLayout.All.All(c => b.Components.Any(x => x.Component == c));
 
-    static List<JameyRetentionDecision> Policy(List<JameyBackup> backups, RetentionRequest r, DateTimeOffset now, string? newestVerified, string? newestComplete)
+    internal static List<JameyRetentionDecision> Policy(List<JameyBackup> backups, RetentionRequest r, DateTimeOffset now, string? newestVerified, string? newestComplete)
     {
         var decisions = new List<JameyRetentionDecision>();
         // Per component: how many current backups holding it were met so far, newest first.
@@ -315,7 +315,7 @@ public sealed class RetentionEngine(IOperationObserver? observer = null, Func<Da
         return decisions;
     }
 
-    static JameyRetentionDecision Decide(JameyBackup b, RetentionAction action, RetentionRule rule, string reason) => new()
+    internal static JameyRetentionDecision Decide(JameyBackup b, RetentionAction action, RetentionRule rule, string reason) => new()
     {
         BackupId = b.BackupId, Timestamp = b.Timestamp, Status = b.Status, Path = b.Path, StoredSize = b.StoredSize,
         Action = action, Rule = rule, Reason = reason,

@@ -112,6 +112,7 @@ public sealed class CronScheduler : SchedulerBase
             ScriptPath = info.ScriptPath,
             DataPath = info.DataPath,
             BackupPath = info.BackupPath,
+            CopyTo = info.CopyTo,
             ArtifactPaths = info.ArtifactPaths,
         };
     }

@@ -111,11 +111,32 @@ public static class RunScript
         L("        if ($text) { Write-ScheduleLog $text }");
         L("    }");
         L("    $exitCode = 0");
-        L("    Write-ScheduleLog \"Schedule '$scheduleName' succeeded.\"");
         L("}");
         L("catch {");
         L("    Write-ScheduleLog (\"Schedule '$scheduleName' failed: \" + $_.Exception.Message + ' [' + $_.FullyQualifiedErrorId + ']')");
         L("}");
+        if (d.CopyTo.Count > 0)
+        {
+            // Only after the backup and retention succeeded (a failed backup has nothing new to copy). Each destination
+            // is tried even when another failed; any failure makes the run fail. Credentials are not here: Copy-JameyBackup
+            // reads them where each SDK looks (environment, credential files), and records each outcome in state/copies/.
+            L("if ($exitCode -eq 0) {");
+            L($"    foreach ($destination in @({string.Join(", ", d.CopyTo.Select(q))})) {{");
+            L("        try {");
+            L($"            & {{ Copy-JameyBackup -BackupPath {q(d.BackupPath)} -Destination $destination }} *>&1 | ForEach-Object {{");
+            L("                $text = ConvertTo-ScheduleLogText $_");
+            L("                if ($text) { Write-ScheduleLog $text }");
+            L("            }");
+            L("            Write-ScheduleLog \"Copy to '$destination' done.\"");
+            L("        }");
+            L("        catch {");
+            L("            $exitCode = 1");
+            L("            Write-ScheduleLog (\"Schedule '$scheduleName' failed: the copy to '$destination': \" + $_.Exception.Message + ' [' + $_.FullyQualifiedErrorId + ']')");
+            L("        }");
+            L("    }");
+            L("}");
+        }
+        L("if ($exitCode -eq 0) { Write-ScheduleLog \"Schedule '$scheduleName' succeeded.\" }");
         if (d.MetricsTextFile is not null)
         {
             // After success and failure alike, so node_exporter sees the failed run too.
@@ -171,6 +192,8 @@ public static class RunScript
         public double? RetentionDays { get; set; }
         public int? MaxBackups { get; set; }
         public string? MetricsTextFile { get; set; }
+        /// <summary>Null when empty, so schedules without copies keep the header they always had.</summary>
+        public string[]? CopyTo { get; set; }
         public string LogPath { get; set; } = "";
         public bool DefaultLogPath { get; set; }
         public string? WorkingDirectory { get; set; }
@@ -190,6 +213,7 @@ public static class RunScript
             RetentionDays = s.Definition.RetentionDays,
             MaxBackups = s.Definition.MaxBackups,
             MetricsTextFile = s.Definition.MetricsTextFile,
+            CopyTo = s.Definition.CopyTo.Count == 0 ? null : s.Definition.CopyTo.ToArray(),
             LogPath = s.LogPath,
             DefaultLogPath = s.Definition.LogPath is null,
             WorkingDirectory = s.Definition.WorkingDirectory,
@@ -209,6 +233,7 @@ public static class RunScript
             RetentionDays = RetentionDays,
             MaxBackups = MaxBackups,
             MetricsTextFile = MetricsTextFile,
+            CopyTo = CopyTo ?? [],
             LogPath = DefaultLogPath ? null : LogPath,
             WorkingDirectory = WorkingDirectory,
             ExecutionTimeLimit = TimeSpan.FromSeconds(ExecutionTimeLimitSeconds),

@@ -31,6 +31,12 @@ public sealed partial record ScheduleDefinition
     public double? RetentionDays { get; init; }
     /// <summary>-MaxBackups for the retention step; null leaves it to BACKUP_MAX_BACKUPS in the scheduler's environment.</summary>
     public int? MaxBackups { get; init; }
+    /// <summary>
+    /// Off-site destinations (absolute folders or azure://, s3://, sftp:// URLs) that each run copies the repository to
+    /// with Copy-JameyBackup after the backup and retention succeeded. Locations only: a URL carrying a secret is
+    /// refused, and the run takes credentials from where each SDK looks (its environment, its credential files).
+    /// </summary>
+    public IReadOnlyList<string> CopyTo { get; init; } = [];
     /// <summary>Passed to New-JameyBackup -MetricsTextFile (a node_exporter textfile-collector file).</summary>
     public string? MetricsTextFile { get; init; }
     /// <summary>The log each run appends to; null means <see cref="ScheduleEnvironment.DefaultLogPath"/>.</summary>
@@ -62,6 +68,8 @@ public sealed partial record ScheduleDefinition
         if (ExecutionTimeLimit < TimeSpan.FromMinutes(1))
             throw ScheduleErrors.BadDefinition(nameof(ExecutionTimeLimit), "must be at least one minute.", ExecutionTimeLimit);
 
+        var copyTo = ResolveCopyTo();
+
         var script = env.ScriptPath(Name);
         CheckText(script, "StateDirectory");
         var log = LogPath ?? env.DefaultLogPath(Name);
@@ -75,8 +83,38 @@ public sealed partial record ScheduleDefinition
                 if (a.Contains('%'))
                     throw ScheduleErrors.BadDefinition("Command", $"'{a}' contains '%', which Task Scheduler would expand as an environment variable.", a);
 
-        return new ResolvedSchedule(this, scheduler, script, log, argv, env);
+        return new ResolvedSchedule(this with { CopyTo = copyTo }, scheduler, script, log, argv, env);
     }
+
+    /// <summary>Each destination checked and written as Copy-JameyBackup shows it (a URL normalized, never with a secret).</summary>
+    List<string> ResolveCopyTo()
+    {
+        var result = new List<string>();
+        foreach (var d in CopyTo ?? [])
+        {
+            CheckText(d, nameof(CopyTo));
+            string normalized;
+            if (Stores.StoreLocation.LooksLikeUrl(d))
+            {
+                // Refuses a password or a query string (a SAS token): a schedule file is no place for a secret.
+                normalized = Stores.StoreLocation.Parse(d).ToString();
+            }
+            else
+            {
+                CheckPath(d, nameof(CopyTo));
+                normalized = d;
+            }
+            if (SamePath(normalized, BackupPath))
+                throw ScheduleErrors.BadDefinition(nameof(CopyTo), $"'{normalized}' is the repository itself; copy to another place.", normalized);
+            if (result.Any(r => SamePath(r, normalized)))
+                throw ScheduleErrors.BadDefinition(nameof(CopyTo), $"'{normalized}' is given twice.", normalized);
+            result.Add(normalized);
+        }
+        return result;
+    }
+
+    static bool SamePath(string a, string b) =>
+        string.Equals(a.TrimEnd('/', '\\'), b.TrimEnd('/', '\\'), OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
 
     static void CheckPath(string? path, string what)
     {
@@ -127,6 +165,7 @@ internal sealed record ResolvedSchedule(
         ScriptPath = ScriptPath,
         DataPath = Definition.DataPath,
         BackupPath = Definition.BackupPath,
+        CopyTo = Definition.CopyTo.ToArray(),
         ArtifactPaths = artifactPaths.ToArray(),
     };
 }
