@@ -23,8 +23,8 @@ namespace Jamey3.Engine.Tests.Encryption;
 public abstract class EncryptedCopyTests : IDisposable
 {
     protected readonly TempDirectory Dir = new("encrypted-copy");
-    string Repo => Dir.Combine("repo");
-    string KeyFile => Dir.Combine("repository.key");
+    protected string Repo => Dir.Combine("repo");
+    protected string KeyFile => Dir.Combine("repository.key");
 
     protected abstract Task<IObjectStore> NewStoreAsync();
 
@@ -37,7 +37,7 @@ public abstract class EncryptedCopyTests : IDisposable
     protected static async Task<JameyCopyResult> CopyAsync(string repo, IObjectStore store, RepositoryKeyMaterial keys) =>
         Assert.Single((await new RemoteCopier().CopyAsync(new CopyRequest(repo, store) { Keys = new AgeKeyMaterial(keys, store) })).Results);
 
-    static async Task<RemoteBackupSource> OpenAsync(IObjectStore store, RepositoryKeyMaterial keys, ObjectStoreOptions options) =>
+    protected static async Task<RemoteBackupSource> OpenAsync(IObjectStore store, RepositoryKeyMaterial keys, ObjectStoreOptions options) =>
         await RemoteBackupSource.OpenAsync(store.Location, options, new AgeKeyMaterial(keys, options));
 
     protected abstract ObjectStoreOptions Options { get; }
@@ -145,6 +145,41 @@ public sealed class LocalEncryptedCopyTests : EncryptedCopyTests
         var store = ObjectStores.Open(StoreLocation.Local(Dir.Combine("destination")));
         await store.EnsureExistsAsync(create: true);
         return store;
+    }
+
+    [Fact]
+    public async Task A_write_only_host_applies_retention_and_collects_objects_and_the_kept_backup_still_restores()
+    {
+        var data = Dir.Combine("data");
+        JameyTestData.Create(data, seed: 53, records: 30);
+        var older = new BackupEngine().Run(new BackupRequest(data, Repo));
+        JameyTestData.Mutate(data, seed: 54);
+        var newer = new BackupEngine().Run(new BackupRequest(data, Repo));
+        var rows = JameyTestData.DumpRows(data);
+        var owner = Dir.Combine("owner.txt");
+        var ownerKey = AgeKeyFile.GenerateIdentityFile(owner);
+        await using var store = await NewStoreAsync();
+        var run = await new RemoteCopier().CopyAsync(new CopyRequest(Repo, store) { Keys = new AgeKeyMaterial(new RepositoryKeyMaterial { KeyFile = KeyFile, Recipients = [ownerKey.ToString()] }, store) });
+        Assert.Equal(2, run.Results.Count);
+
+        var hostKeys = new AgeKeyMaterial(new RepositoryKeyMaterial { KeyFile = KeyFile }, store);
+        var config = await RemoteRepository.ReadConfigAsync(store);
+        var repo = await RemoteRepository.OpenAsync(store, RemoteCodecs.Select(config, hostKeys, store.Location));
+        Assert.False(repo.Codec.CanOpen);
+        var objectsBefore = (await repo.ListObjectsAsync()).Count;
+        var grace = TimeSpan.FromMilliseconds(300);
+        var result = await new Jamey3.Engine.Remote.RemoteRetention().RunAsync(repo, new RemoteRetentionRequest { MaxBackups = 1, GracePeriod = grace });
+        Assert.Equal([older.BackupId], result.Plan.ToRemove.Select(d => d.BackupId));
+        await Task.Delay(grace * 2);
+        var sweep = await new RemoteGarbageCollector().RunAsync(repo, grace);
+        Assert.True(sweep.Swept);
+        Assert.True(sweep.DeletedObjects > 0 && (await repo.ListObjectsAsync()).Count == objectsBefore - sweep.DeletedObjects);
+        Assert.Equal(newer.BackupId, Assert.Single(RemoteBackupSource.Blocking(repo.ListBackupsAsync())).BackupId);
+
+        await using var holder = await OpenAsync(store, new RepositoryKeyMaterial { IdentityFiles = [owner] }, Options);
+        var clean = Dir.Combine("clean");
+        Assert.True(holder.Restore(new RestoreRequest("", newer.BackupId, clean) { Destination = clean }).Verified);
+        Assert.Equal(rows, JameyTestData.DumpRows(clean));
     }
 
     [Fact]
