@@ -147,7 +147,7 @@ Describe 'RemoteRepository: reading a remote repository' -Tag 'RemoteRepository'
             $sampled = Test-JameyBackup -BackupPath $url -BackupId $backup.BackupId -Credential $credential -Sample 100
             $sampled.Mode | Should -Be 'Sampled'
             $sampled.Passed | Should -BeFalse
-            ($sampled.Problems | Where-Object { $_.Message -like "*$key*SHA-256*" -and $_.File -eq $chunk.stored }) | Should -Not -BeNullOrEmpty -Because ($sampled.Problems -join "`n")
+            ($sampled.Problems | Where-Object { $_.Message -like "*$key*stored SHA-256*" -and $_.File -eq $chunk.stored }) | Should -Not -BeNullOrEmpty -Because ($sampled.Problems -join "`n")
 
             $live = Join-Path $root 'clean'   # restored by the drill: live data now
             $before = (Get-ChildItem $live -Recurse -File | Sort-Object FullName | ForEach-Object { "$($_.FullName)=$((Get-FileHash $_.FullName).Hash)" }) -join "`n"

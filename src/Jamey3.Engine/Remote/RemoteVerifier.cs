@@ -134,30 +134,61 @@ public sealed class RemoteVerifier(IOperationObserver? observer = null)
             progress.StartItem(i, key);
             if (!present.ContainsKey(o.Name)) continue; // already reported
             var part = partsOf[o.Name].First();
+            VerifyingStream? sealedBytes = null;
             try
             {
                 // Stored bytes against the index's hash, then (opened and decompressed) the content against its name.
-                using var raw = RemoteBackupSource.Wait(repo.OpenObjectAsync(o.Name, ct));
-                using var sealedBytes = new VerifyingStream(raw, o.StoredSize, o.StoredSha256, $"object '{key}'", "stored");
-                using var opened = repo.Codec.Open(sealedBytes);
+                var raw = RemoteBackupSource.Wait(repo.OpenObjectAsync(o.Name, ct));
+                sealedBytes = new VerifyingStream(raw, o.StoredSize, o.StoredSha256, $"object '{key}'", "stored");
+                using var opened = repo.Codec.Open(new NonClosing(sealedBytes));
                 using var content = new VerifyingStream(ContentStore.OpenContent(opened, part.Object.Compression), part.Size, part.ContentSha256,
                     $"object '{key}'", "content");
-                var (length, _) = ContentStore.Hash(new BoundedReadStream(content, part.Size, leaveOpen: true), null, ct);
+                ContentStore.Hash(new BoundedReadStream(content, part.Size, leaveOpen: true), null, ct);
                 Drain(sealedBytes); // the stored hash covers every stored byte, also any after the content's end
                 result.BytesChecked += o.StoredSize;
                 progress.Add(o.StoredSize);
-                _ = length;
             }
             catch (ObjectNotFoundException) { Add(problems, partsOf[o.Name], $"is missing at the destination (object '{key}')"); }
-            catch (Exception e) when (e is InvalidDataException or IOException or ZstdSharp.ZstdException or ContentTooLongException
-                                      || JameyKinds.IsInvalidData(e))
+            catch (Exception e) when (e is InvalidDataException or IOException or ZstdSharp.ZstdException or ContentTooLongException || JameyKinds.IsInvalidData(e))
             {
-                Add(problems, partsOf[o.Name], e.Message.StartsWith("object '", StringComparison.Ordinal) ? e.Message : $"object '{key}' could not be read: {e.Message}");
+                // Bytes altered at the destination usually break decompression (or the envelope) before the stored hash is
+                // complete: read the rest, so the report says what happened (the stored bytes changed) when it did.
+                var stored = StoredVerdict(sealedBytes);
+                Add(problems, partsOf[o.Name], stored ?? (e.Message.StartsWith("object '", StringComparison.Ordinal) ? e.Message : $"object '{key}' could not be read: {e.Message}"));
+            }
+            finally
+            {
+                sealedBytes?.Dispose();
             }
             result.FilesChecked++;
         }
         _observer.Progress(new JameyProgress(Activity, "Done", 1, 1, result.BytesChecked, result.BytesChecked, Completed: true));
         return problems;
+    }
+
+    /// <summary>The stored-hash failure of an object whose reading stopped early, or null when its stored bytes are intact (or unreadable).</summary>
+    static string? StoredVerdict(VerifyingStream? sealedBytes)
+    {
+        if (sealedBytes is null) return null;
+        try { Drain(sealedBytes); return null; }
+        catch (InvalidDataException e) { return e.Message; }
+        catch (Exception e) when (e is IOException or ObjectStoreException) { return null; }
+    }
+
+    /// <summary>Leaves the stream open when the reader on top of it is disposed (the stored check still needs it).</summary>
+    sealed class NonClosing(Stream inner) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => inner.Length;
+        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override int Read(Span<byte> buffer) => inner.Read(buffer);
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     static void Drain(Stream s)

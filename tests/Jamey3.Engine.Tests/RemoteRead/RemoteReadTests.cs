@@ -85,7 +85,7 @@ public abstract class RemoteReadTests : IDisposable
         Assert.Contains(full.Problems, x => x.Message.Contains(key) && x.File == chunk.Stored);
         var sampled = new RemoteVerifier().Verify(source, p.BackupId, VerificationMode.Sampled, new RemoteSample(Percent: 100));
         Assert.False(sampled.Passed);
-        Assert.Contains(sampled.Problems, x => x.Message.Contains(key) && x.Message.Contains("SHA-256") && x.File == chunk.Stored);
+        Assert.Contains(sampled.Problems, x => x.Message.Contains(key) && x.Message.Contains("stored SHA-256") && x.File == chunk.Stored);
         // A sample that misses it passes: sampling reads only what it chose (and a 1-object sample of many rarely picks it).
         var one = new RemoteVerifier().Verify(source, p.BackupId, VerificationMode.Sampled, new RemoteSample(Bytes: 1, Seed: 1));
         Assert.Equal(1, one.FilesChecked);
