@@ -9,6 +9,7 @@ using Jamey3.Engine.Repository;
 using Jamey3.Engine.Restore;
 using Jamey3.Engine.Snapshots;
 using Jamey3.Engine.Storage;
+using Microsoft.Data.Sqlite;
 
 namespace Jamey3.Engine.Backup;
 
@@ -21,7 +22,12 @@ public sealed record BackupRequest(string DataPath, string RepositoryPath)
     public bool ShareUnchangedFiles { get; init; } = true;
     /// <summary>The database snapshot is stored in pieces of this size, so unchanged pieces can be shared (docs/repository-format.md).</summary>
     public int DatabaseChunkSize { get; init; } = BackupEngine.DefaultChunkSize;
+    /// <summary>How the database snapshot is read: <see cref="DatabaseReader.Auto"/> reads the pages of one read transaction directly
+    /// (falling back to the online backup API when it cannot); <see cref="DatabaseReader.OnlineBackup"/> always copies with the online backup API.</summary>
+    public DatabaseReader DatabaseReader { get; init; } = DatabaseReader.Auto;
 }
+
+public enum DatabaseReader { Auto, OnlineBackup }
 
 /// <summary>
 /// Takes a hot, consistent backup: each component is snapshotted (SQLite's online backup, a
@@ -220,18 +226,38 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
         Manifest manifest, PreviousFiles? previous, ByteProgress progress, CancellationToken ct)
     {
         var relative = DataLayout.RelativePath(JameyComponent.Database);
-        var snapshotPath = Path.Combine(staging, ".snapshot.db");
         var source = DataLayout.FullPath(dataPath, JameyComponent.Database);
-        var mode = SourceMode(source);
-        var summary = SqliteSnapshot.Take(source, snapshotPath, TimeSpan.FromSeconds(30), ct);
-        // SQLite follows links; a link swapped in while it opened the file is caught here, before anything is published.
-        RefuseLink(source, "database file");
-        Manifest.FileEntry file;
-        using (var snapshot = OpenForRead(snapshotPath))
-            file = StoreChunked(snapshot, staging, relative, request.Compression, Math.Max(4096, request.DatabaseChunkSize),
-                previous?.Chunks(relative), Durability.StoredMode(mode), progress, ct);
-        if (mode is { } m) file.Mode = Durability.FormatMode(m);
-        File.Delete(snapshotPath);
+        var chunkSize = Math.Max(4096, request.DatabaseChunkSize);
+        var busyTimeout = TimeSpan.FromSeconds(30);
+        var previousChunks = previous?.Chunks(relative);
+        var watch = Stopwatch.StartNew();
+        Manifest.FileEntry? file = null;
+        Manifest.DatabaseSummary? summary = null;
+        // Opened before SQLite's connection and closed after it (WalSnapshot's remarks: POSIX locks). Refuses a link or a non-regular file.
+        using (var sourceFile = OpenSource(source, out var mode))
+        {
+            if (request.DatabaseReader == DatabaseReader.Auto)
+                (file, summary) = StoreDirect(source, sourceFile, staging, relative, request.Compression, chunkSize, previousChunks,
+                    Durability.StoredMode(mode), busyTimeout, progress, watch, ct);
+            if (file is null)
+            {
+                var snapshotPath = Path.Combine(staging, ".snapshot.db");
+                SqliteSnapshot.Copy(source, snapshotPath, busyTimeout, ct);
+                var copied = watch.Elapsed;
+                summary = SqliteSnapshot.Summarise(snapshotPath);
+                var summarised = watch.Elapsed;
+                // SQLite follows links; a link swapped in while it opened the file is caught here, before anything is published.
+                RefuseLink(source, "database file");
+                using (var snapshot = OpenForRead(snapshotPath))
+                    file = StoreChunked(snapshot, staging, relative, request.Compression, chunkSize,
+                        previousChunks, Durability.StoredMode(mode), progress, ct);
+                File.Delete(snapshotPath);
+                _observer.Verbose($"Database timing: online-backup copy {copied.TotalSeconds:F3} s, summary {(summarised - copied).TotalSeconds:F3} s, " +
+                    $"chunks {(watch.Elapsed - summarised).TotalSeconds:F3} s (reading {ReadSeconds:F3} s), " +
+                    $"{file.Chunks!.Count(c => c.SharedFrom is null)} of {file.Chunks!.Count} chunk(s) stored.");
+            }
+            if (mode is { } m) file.Mode = Durability.FormatMode(m);
+        }
         var shared = file.Chunks!.Count(c => c.SharedFrom is not null);
         if (shared > 0) _observer.Verbose($"Database: {shared} of {file.Chunks!.Count} chunk(s) unchanged since {previous!.BackupId}, shared.");
         manifest.Files.Add(file);
@@ -243,9 +269,64 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
     }
 
     /// <summary>
+    /// Reads the pages of one read transaction's snapshot straight from the database and its WAL (no copy), chunks,
+    /// hashes and stores them, and summarises the snapshot in the same transaction. Returns nulls when the database
+    /// cannot be read this way (not in WAL mode, an unexpected WAL), saying why: the caller then uses the online backup API.
+    /// </summary>
+    (Manifest.FileEntry?, Manifest.DatabaseSummary?) StoreDirect(string source, FileStream sourceFile, string staging, string relative,
+        CompressionAlgorithm compression, int chunkSize, PreviousChunks? previousChunks, UnixFileMode storedMode, TimeSpan busyTimeout,
+        ByteProgress progress, Stopwatch watch, CancellationToken ct)
+    {
+        var connection = SqliteSnapshot.OpenLive(source, busyTimeout);
+        WalSnapshot? snapshot;
+        string reason;
+        try { snapshot = WalSnapshot.Open(connection, sourceFile.SafeFileHandle, source, countRows: true, busyTimeout, out reason); }
+        catch (Exception e) when (e is SqliteException or IOException)
+        {
+            connection.Dispose();
+            _observer.Verbose($"Database: read with the online backup API: the snapshot could not be opened directly ({e.Message}).");
+            return (null, null);
+        }
+        if (snapshot is null)
+        {
+            connection.Dispose();
+            _observer.Verbose($"Database: read with the online backup API: {reason}.");
+            return (null, null);
+        }
+        using (snapshot)
+        {
+            var opened = watch.Elapsed;
+            // SQLite follows links; a link swapped in while it opened the file is caught here, before anything is published.
+            RefuseLink(source, "database file");
+            Manifest.FileEntry file;
+            try
+            {
+                file = StoreChunked(snapshot, staging, relative, compression, chunkSize, previousChunks, storedMode, progress, ct);
+            }
+            catch (SnapshotReadException e)
+            {
+                _observer.Verbose($"Database: read with the online backup API: {e.Message}.");
+                Directory.Delete(Path.Combine(staging, Manifest.ChunkFolderFor(relative)), recursive: true);
+                return (null, null);
+            }
+            var stored = watch.Elapsed;
+            var summary = SqliteSnapshot.Summarise(snapshot, out int countedBySql);
+            _observer.Verbose($"Database: read the snapshot of one read transaction directly: {snapshot.PageCount} pages, " +
+                $"{snapshot.WalPages} of them from the WAL (frames 1 to {snapshot.MaxFrame}); rows counted from the pages" +
+                (countedBySql > 0 ? $", {countedBySql} table(s) by COUNT(*)." : "."));
+            _observer.Verbose($"Database timing: direct open {opened.TotalSeconds:F3} s, chunks {(stored - opened).TotalSeconds:F3} s (reading {ReadSeconds:F3} s), " +
+                $"summary {(watch.Elapsed - stored).TotalSeconds:F3} s, {file.Chunks!.Count(c => c.SharedFrom is null)} of {file.Chunks!.Count} chunk(s) stored.");
+            return (file, summary);
+        }
+    }
+
+    /// <summary>
     /// Reads the snapshot once, in chunks: hashes the whole file, hard-links each chunk whose index, size and
     /// content hash equal the previous backup's, and compresses the others (a few at a time, one per core).
     /// </summary>
+    /// <summary>Seconds the last chunked store spent reading its source (for the verbose timing line).</summary>
+    [ThreadStatic] static double ReadSeconds;
+
     static Manifest.FileEntry StoreChunked(Stream source, string staging, string relative, CompressionAlgorithm compression, int chunkSize,
         PreviousChunks? previous, UnixFileMode storedMode, ByteProgress progress, CancellationToken ct)
     {
@@ -258,15 +339,18 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
         var lengths = new int[width];
         var results = new Manifest.ChunkEntry[width];
         long offset = 0;
+        long readTicks = 0;
         while (true)
         {
             int count = 0;
+            long readStart = Stopwatch.GetTimestamp();
             for (; count < width; count++)
             {
                 ct.ThrowIfCancellationRequested();
                 lengths[count] = source.ReadAtLeast(buffers[count], chunkSize, throwOnEndOfStream: false);
                 if (lengths[count] == 0) break;
             }
+            readTicks += Stopwatch.GetTimestamp() - readStart;
             if (count == 0) break;
             long batchOffset = offset;
             int firstIndex = chunks.Count;
@@ -294,6 +378,7 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
             if (lengths[count - 1] < chunkSize) break;
         }
         var sha = ContentStore.Hex(whole.GetHashAndReset());
+        ReadSeconds = Stopwatch.GetElapsedTime(0, readTicks).TotalSeconds;
         return new Manifest.FileEntry
         {
             Path = relative, Component = JameyComponent.Database, Size = offset, Sha256 = sha,
@@ -389,13 +474,18 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
         return Entry(relative, component, stored, storedRelative);
     }
 
-    /// <summary>The source file's permission bits (Unix), read without following a link; refuses a link or a non-regular file.</summary>
-    static UnixFileMode? SourceMode(string path)
+    /// <summary>Opens the database file without following a link and reads its permission bits (Unix); refuses a link or a non-regular file.</summary>
+    static FileStream OpenSource(string path, out UnixFileMode? mode)
     {
-        using var fs = Durability.OpenNoFollow(path, 1)
+        var fs = Durability.OpenNoFollow(path, 1)
             ?? throw new UnsafeDataPathException(path, $"the database file is a symbolic link (to '{new FileInfo(path).LinkTarget}')");
-        if (!fs.CanSeek) throw new UnsafeDataPathException(path, "the database file is not a regular file (a pipe, socket or device)");
-        return OperatingSystem.IsWindows() ? null : File.GetUnixFileMode(fs.SafeFileHandle);
+        try
+        {
+            if (!fs.CanSeek) throw new UnsafeDataPathException(path, "the database file is not a regular file (a pipe, socket or device)");
+            mode = OperatingSystem.IsWindows() ? null : File.GetUnixFileMode(fs.SafeFileHandle);
+            return fs;
+        }
+        catch { fs.Dispose(); throw; }
     }
 
     static FileStream OpenForRead(string path) =>
