@@ -9,6 +9,7 @@ using Jamey3.Engine.Repository;
 using Jamey3.Engine.Restore;
 using Jamey3.Engine.Snapshots;
 using Jamey3.Engine.Storage;
+using Microsoft.Data.Sqlite;
 
 namespace Jamey3.Engine.Backup;
 
@@ -21,7 +22,12 @@ public sealed record BackupRequest(string DataPath, string RepositoryPath)
     public bool ShareUnchangedFiles { get; init; } = true;
     /// <summary>The database snapshot is stored in pieces of this size, so unchanged pieces can be shared (docs/repository-format.md).</summary>
     public int DatabaseChunkSize { get; init; } = BackupEngine.DefaultChunkSize;
+    /// <summary>How the database snapshot is read: <see cref="DatabaseReader.Auto"/> reads the pages of one read transaction directly
+    /// (falling back to the online backup API when it cannot); <see cref="DatabaseReader.OnlineBackup"/> always copies with the online backup API.</summary>
+    public DatabaseReader DatabaseReader { get; init; } = DatabaseReader.Auto;
 }
+
+public enum DatabaseReader { Auto, OnlineBackup }
 
 /// <summary>
 /// Takes a hot, consistent backup: each component is snapshotted (SQLite's online backup, a
@@ -206,18 +212,38 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
         Manifest manifest, PreviousFiles? previous, ByteProgress progress, CancellationToken ct)
     {
         var relative = DataLayout.RelativePath(JameyComponent.Database);
-        var snapshotPath = Path.Combine(staging, ".snapshot.db");
         var source = DataLayout.FullPath(dataPath, JameyComponent.Database);
-        var mode = SourceMode(source);
-        var summary = SqliteSnapshot.Take(source, snapshotPath, TimeSpan.FromSeconds(30), ct);
-        // SQLite follows links; a link swapped in while it opened the file is caught here, before anything is published.
-        RefuseLink(source, "database file");
-        Manifest.FileEntry file;
-        using (var snapshot = OpenForRead(snapshotPath))
-            file = StoreChunked(snapshot, staging, relative, request.Compression, Math.Max(4096, request.DatabaseChunkSize),
-                previous?.Chunks(relative), Durability.StoredMode(mode), progress, ct);
-        if (mode is { } m) file.Mode = Durability.FormatMode(m);
-        File.Delete(snapshotPath);
+        var chunkSize = Math.Max(4096, request.DatabaseChunkSize);
+        var busyTimeout = TimeSpan.FromSeconds(30);
+        var previousChunks = previous?.Chunks(relative);
+        var watch = Stopwatch.StartNew();
+        Manifest.FileEntry? file = null;
+        Manifest.DatabaseSummary? summary = null;
+        // Opened before SQLite's connection and closed after it (WalSnapshot's remarks: POSIX locks). Refuses a link or a non-regular file.
+        using (var sourceFile = OpenSource(source, out var mode))
+        {
+            if (request.DatabaseReader == DatabaseReader.Auto)
+                (file, summary) = StoreDirect(source, sourceFile, staging, relative, request.Compression, chunkSize, previousChunks,
+                    Durability.StoredMode(mode), busyTimeout, progress, watch, ct);
+            if (file is null)
+            {
+                var snapshotPath = Path.Combine(staging, ".snapshot.db");
+                SqliteSnapshot.Copy(source, snapshotPath, busyTimeout, ct);
+                var copied = watch.Elapsed;
+                summary = SqliteSnapshot.Summarise(snapshotPath);
+                var summarised = watch.Elapsed;
+                // SQLite follows links; a link swapped in while it opened the file is caught here, before anything is published.
+                RefuseLink(source, "database file");
+                using (var snapshot = OpenForRead(snapshotPath))
+                    file = StoreChunked(snapshot, staging, relative, request.Compression, chunkSize,
+                        previousChunks, Durability.StoredMode(mode), progress, ct);
+                File.Delete(snapshotPath);
+                _observer.Verbose($"Database timing: online-backup copy {copied.TotalSeconds:F3} s, summary {(summarised - copied).TotalSeconds:F3} s, " +
+                    $"chunks {(watch.Elapsed - summarised).TotalSeconds:F3} s (reading {ReadSeconds:F3} s), " +
+                    $"{file.Chunks!.Count(c => c.SharedFrom is null)} of {file.Chunks!.Count} chunk(s) stored.");
+            }
+            if (mode is { } m) file.Mode = Durability.FormatMode(m);
+        }
         var shared = file.Chunks!.Count(c => c.SharedFrom is not null);
         if (shared > 0) _observer.Verbose($"Database: {shared} of {file.Chunks!.Count} chunk(s) unchanged since {previous!.BackupId}, shared.");
         manifest.Files.Add(file);
@@ -229,79 +255,202 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
     }
 
     /// <summary>
+    /// Reads the pages of one read transaction's snapshot straight from the database and its WAL (no copy), chunks,
+    /// hashes and stores them, and summarises the snapshot in the same transaction. Returns nulls when the database
+    /// cannot be read this way (not in WAL mode, an unexpected WAL), saying why: the caller then uses the online backup API.
+    /// </summary>
+    (Manifest.FileEntry?, Manifest.DatabaseSummary?) StoreDirect(string source, FileStream sourceFile, string staging, string relative,
+        CompressionAlgorithm compression, int chunkSize, PreviousChunks? previousChunks, UnixFileMode storedMode, TimeSpan busyTimeout,
+        ByteProgress progress, Stopwatch watch, CancellationToken ct)
+    {
+        var connection = SqliteSnapshot.OpenLive(source, busyTimeout);
+        WalSnapshot? snapshot;
+        string reason;
+        try { snapshot = WalSnapshot.Open(connection, sourceFile.SafeFileHandle, source, countRows: true, busyTimeout, out reason); }
+        catch (Exception e) when (e is SqliteException or IOException)
+        {
+            connection.Dispose();
+            _observer.Verbose($"Database: read with the online backup API: the snapshot could not be opened directly ({e.Message}).");
+            return (null, null);
+        }
+        if (snapshot is null)
+        {
+            connection.Dispose();
+            _observer.Verbose($"Database: read with the online backup API: {reason}.");
+            return (null, null);
+        }
+        using (snapshot)
+        {
+            var opened = watch.Elapsed;
+            var read = opened;
+            Manifest.DatabaseSummary? summary = null;
+            int countedBySql = 0;
+            // SQLite follows links; a link swapped in while it opened the file is caught here, before anything is published.
+            RefuseLink(source, "database file");
+            Manifest.FileEntry file;
+            try
+            {
+                // The read transaction ends as soon as the last page is read: chunks to compress wait in a spool file,
+                // so a writer's WAL can restart again while they are compressed.
+                file = StoreChunked(snapshot, staging, relative, compression, chunkSize, previousChunks, storedMode, progress, ct,
+                    Path.Combine(staging, ".snapshot.spool"), () => { summary = SqliteSnapshot.Summarise(snapshot, out countedBySql); read = watch.Elapsed; snapshot.Dispose(); });
+            }
+            catch (SnapshotReadException e)
+            {
+                _observer.Verbose($"Database: read with the online backup API: {e.Message}.");
+                Directory.Delete(Path.Combine(staging, Manifest.ChunkFolderFor(relative)), recursive: true);
+                File.Delete(Path.Combine(staging, ".snapshot.spool"));
+                return (null, null);
+            }
+            _observer.Verbose($"Database: read the snapshot of one read transaction directly: {snapshot.PageCount} pages, " +
+                $"{snapshot.WalPages} of them from the WAL (frames 1 to {snapshot.MaxFrame}); rows counted from the pages" +
+                (countedBySql > 0 ? $", {countedBySql} table(s) by COUNT(*)." : "."));
+            _observer.Verbose($"Database timing: direct open {opened.TotalSeconds:F3} s, read transaction held {(read - opened).TotalSeconds:F3} s " +
+                $"(reading {ReadSeconds:F3} s, summary included), chunks done {(watch.Elapsed - opened).TotalSeconds:F3} s, " +
+                $"{file.Chunks!.Count(c => c.SharedFrom is null)} of {file.Chunks!.Count} chunk(s) stored.");
+            return (file, summary);
+        }
+    }
+
+    /// <summary>
     /// Reads the snapshot once, in chunks: hashes the whole file, hard-links each chunk whose index, size and
     /// content hash equal the previous backup's, and compresses the others (a few at a time, one per core).
     /// </summary>
+    /// <summary>Seconds the last chunked store spent reading its source (for the verbose timing line).</summary>
+    [ThreadStatic] static double ReadSeconds;
+
+    /// <remarks>
+    /// With <paramref name="spoolPath"/>, the source is a live snapshot whose read transaction should end soon: chunks
+    /// that must be stored are set aside raw in that file as they are read (sequential writes, no flush), and compressed
+    /// only after the source is exhausted and <paramref name="sourceDone"/> has ended the transaction. Unchanged chunks
+    /// are still linked as they pass, so an unchanged database writes nothing.
+    /// </remarks>
     static Manifest.FileEntry StoreChunked(Stream source, string staging, string relative, CompressionAlgorithm compression, int chunkSize,
-        PreviousChunks? previous, UnixFileMode storedMode, ByteProgress progress, CancellationToken ct)
+        PreviousChunks? previous, UnixFileMode storedMode, ByteProgress progress, CancellationToken ct,
+        string? spoolPath = null, Action? sourceDone = null)
     {
         Durability.CreatePrivateDirectory(Path.Combine(staging, Manifest.ChunkFolderFor(relative)));
         using var whole = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        var chunks = new List<Manifest.ChunkEntry>();
-        int cores = Math.Max(1, Environment.ProcessorCount);
-        int width = 4 * cores; // chunks read per batch: enough to keep every core busy to the batch's end
-        var buffers = Enumerable.Range(0, width).Select(_ => new byte[chunkSize]).ToArray();
-        var lengths = new int[width];
-        var results = new Manifest.ChunkEntry[width];
-        long offset = 0;
-        while (true)
+        var chunks = new List<Manifest.ChunkEntry?>();
+        FileStream? spool = null;
+        var spooled = new List<(int Index, long Offset, int Length, long SpoolOffset)>();
+        try
         {
-            int count = 0;
-            for (; count < width; count++)
+            int cores = Math.Max(1, Environment.ProcessorCount);
+            int width = 4 * cores; // chunks read per batch: enough to keep every core busy to the batch's end
+            var buffers = Enumerable.Range(0, width).Select(_ => new byte[chunkSize]).ToArray();
+            var lengths = new int[width];
+            var results = new Manifest.ChunkEntry?[width];
+            long offset = 0;
+            long readTicks = 0;
+            while (true)
             {
-                ct.ThrowIfCancellationRequested();
-                lengths[count] = source.ReadAtLeast(buffers[count], chunkSize, throwOnEndOfStream: false);
-                if (lengths[count] == 0) break;
-            }
-            if (count == 0) break;
-            long batchOffset = offset;
-            int firstIndex = chunks.Count;
-            int batch = count;
-            // The whole-file hash runs beside the chunks' compression rather than before it.
-            var hashing = Task.Run(() => { for (int i = 0; i < batch; i++) whole.AppendData(buffers[i], 0, lengths[i]); }, ct);
-            try
-            {
-                Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = cores, CancellationToken = ct }, i =>
+                int count = 0;
+                long readStart = Stopwatch.GetTimestamp();
+                for (; count < width; count++)
                 {
-                    long chunkOffset = batchOffset + (long)i * chunkSize;
-                    results[i] = StoreChunk(buffers[i].AsMemory(0, lengths[i]), staging, relative, firstIndex + i, chunkOffset, compression, previous, storedMode);
-                });
+                    ct.ThrowIfCancellationRequested();
+                    lengths[count] = source.ReadAtLeast(buffers[count], chunkSize, throwOnEndOfStream: false);
+                    if (lengths[count] == 0) break;
+                }
+                readTicks += Stopwatch.GetTimestamp() - readStart;
+                if (count == 0) break;
+                long batchOffset = offset;
+                int firstIndex = chunks.Count;
+                int batch = count;
+                // The whole-file hash runs beside the chunks' compression rather than before it.
+                var hashing = Task.Run(() => { for (int i = 0; i < batch; i++) whole.AppendData(buffers[i], 0, lengths[i]); }, ct);
+                try
+                {
+                    Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = cores, CancellationToken = ct }, i =>
+                    {
+                        long chunkOffset = batchOffset + (long)i * chunkSize;
+                        var content = buffers[i].AsMemory(0, lengths[i]);
+                        results[i] = spoolPath is null
+                            ? StoreChunk(content, staging, relative, firstIndex + i, chunkOffset, compression, previous, storedMode)
+                            : TryShareChunk(content, staging, firstIndex + i, chunkOffset, previous);
+                    });
+                }
+                finally
+                {
+                    hashing.GetAwaiter().GetResult();
+                }
+                for (int i = 0; i < count; i++)
+                {
+                    if (results[i] is null)
+                    {
+                        spool ??= new FileStream(spoolPath!, new FileStreamOptions
+                        {
+                            Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 0,
+                            UnixCreateMode = OperatingSystem.IsWindows() ? null : UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                        });
+                        spooled.Add((firstIndex + i, offset, lengths[i], spool.Position));
+                        spool.Write(buffers[i], 0, lengths[i]);
+                    }
+                    chunks.Add(results[i]);
+                    offset += lengths[i];
+                    progress.Add(lengths[i]);
+                }
+                if (lengths[count - 1] < chunkSize) break;
             }
-            finally
+            var sha = ContentStore.Hex(whole.GetHashAndReset());
+            ReadSeconds = Stopwatch.GetElapsedTime(0, readTicks).TotalSeconds;
+            sourceDone?.Invoke();
+            if (spool is not null)
             {
-                hashing.GetAwaiter().GetResult();
+                for (int start = 0; start < spooled.Count; start += width)
+                {
+                    int count = Math.Min(width, spooled.Count - start);
+                    for (int i = 0; i < count; i++)
+                    {
+                        var (_, _, length, at) = spooled[start + i];
+                        if (RandomAccess.Read(spool.SafeFileHandle, buffers[i].AsSpan(0, length), at) != length)
+                            throw new IOException($"The spooled database chunks in '{spoolPath}' are shorter than written.");
+                    }
+                    Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = cores, CancellationToken = ct }, i =>
+                    {
+                        var (index, chunkOffset, length, _) = spooled[start + i];
+                        chunks[index] = WriteChunk(buffers[i].AsMemory(0, length), staging, relative, index, chunkOffset, compression, storedMode);
+                    });
+                }
             }
-            for (int i = 0; i < count; i++)
+            spool?.Dispose();
+            if (spoolPath is not null) File.Delete(spoolPath);
+            var stored = chunks.Select(c => c!).ToList();
+            return new Manifest.FileEntry
             {
-                chunks.Add(results[i]);
-                offset += lengths[i];
-                progress.Add(lengths[i]);
-            }
-            if (lengths[count - 1] < chunkSize) break;
+                Path = relative, Component = JameyComponent.Database, Size = offset, Sha256 = sha,
+                Stored = Manifest.ChunkFolderFor(relative), Compression = compression,
+                StoredSize = stored.Sum(c => c.StoredSize), StoredSha256 = "", Chunks = stored,
+            };
         }
-        var sha = ContentStore.Hex(whole.GetHashAndReset());
-        return new Manifest.FileEntry
+        finally
         {
-            Path = relative, Component = JameyComponent.Database, Size = offset, Sha256 = sha,
-            Stored = Manifest.ChunkFolderFor(relative), Compression = compression,
-            StoredSize = chunks.Sum(c => c.StoredSize), StoredSha256 = "", Chunks = chunks,
+            spool?.Dispose();
+        }
+    }
+
+    /// <summary>The previous backup's chunk at this index, hard-linked, when the content is the same; null when it must be stored.</summary>
+    static Manifest.ChunkEntry? TryShareChunk(ReadOnlyMemory<byte> content, string staging, int index, long offset, PreviousChunks? previous)
+    {
+        if (previous?.Candidate(index, content.Length) is not { } old) return null;
+        var contentSha = ContentStore.Hex(System.Security.Cryptography.SHA256.HashData(content.Span));
+        if (!string.Equals(contentSha, old.Sha256, StringComparison.OrdinalIgnoreCase) || !previous.TryLink(old, staging)) return null;
+        return new Manifest.ChunkEntry
+        {
+            Offset = offset, Size = old.Size, Sha256 = old.Sha256, Stored = old.Stored, Compression = old.Compression,
+            StoredSize = old.StoredSize, StoredSha256 = old.StoredSha256, SharedFrom = old.SharedFrom ?? previous.BackupId,
         };
     }
 
     static Manifest.ChunkEntry StoreChunk(ReadOnlyMemory<byte> content, string staging, string relative, int index, long offset,
-        CompressionAlgorithm compression, PreviousChunks? previous, UnixFileMode storedMode)
+        CompressionAlgorithm compression, PreviousChunks? previous, UnixFileMode storedMode) =>
+        // Hashed first only when there is a chunk to compare with; a changed chunk is hashed again as it is written.
+        TryShareChunk(content, staging, index, offset, previous) ?? WriteChunk(content, staging, relative, index, offset, compression, storedMode);
+
+    static Manifest.ChunkEntry WriteChunk(ReadOnlyMemory<byte> content, string staging, string relative, int index, long offset,
+        CompressionAlgorithm compression, UnixFileMode storedMode)
     {
-        // Hashed here only when there is a chunk to compare with; a changed chunk is hashed again as it is written.
-        if (previous?.Candidate(index, content.Length) is { } old)
-        {
-            var contentSha = ContentStore.Hex(System.Security.Cryptography.SHA256.HashData(content.Span));
-            if (string.Equals(contentSha, old.Sha256, StringComparison.OrdinalIgnoreCase) && previous.TryLink(old, staging))
-                return new Manifest.ChunkEntry
-                {
-                    Offset = offset, Size = old.Size, Sha256 = old.Sha256, Stored = old.Stored, Compression = old.Compression,
-                    StoredSize = old.StoredSize, StoredSha256 = old.StoredSha256, SharedFrom = old.SharedFrom ?? previous.BackupId,
-                };
-        }
         var storedRelative = Manifest.ChunkPathFor(relative, index, compression);
         var stored = ContentStore.WriteBlock(content, Path.Combine(staging, storedRelative), compression, ContentStore.DefaultLevel, storedMode);
         if (stored.Compression != compression)
@@ -375,13 +524,18 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
         return Entry(relative, component, stored, storedRelative);
     }
 
-    /// <summary>The source file's permission bits (Unix), read without following a link; refuses a link or a non-regular file.</summary>
-    static UnixFileMode? SourceMode(string path)
+    /// <summary>Opens the database file without following a link and reads its permission bits (Unix); refuses a link or a non-regular file.</summary>
+    static FileStream OpenSource(string path, out UnixFileMode? mode)
     {
-        using var fs = Durability.OpenNoFollow(path, 1)
+        var fs = Durability.OpenNoFollow(path, 1)
             ?? throw new UnsafeDataPathException(path, $"the database file is a symbolic link (to '{new FileInfo(path).LinkTarget}')");
-        if (!fs.CanSeek) throw new UnsafeDataPathException(path, "the database file is not a regular file (a pipe, socket or device)");
-        return OperatingSystem.IsWindows() ? null : File.GetUnixFileMode(fs.SafeFileHandle);
+        try
+        {
+            if (!fs.CanSeek) throw new UnsafeDataPathException(path, "the database file is not a regular file (a pipe, socket or device)");
+            mode = OperatingSystem.IsWindows() ? null : File.GetUnixFileMode(fs.SafeFileHandle);
+            return fs;
+        }
+        catch { fs.Dispose(); throw; }
     }
 
     static FileStream OpenForRead(string path) =>

@@ -14,6 +14,13 @@ public static class SqliteSnapshot
     /// <summary>Copies <paramref name="databasePath"/> to <paramref name="destination"/> (which must not exist) and summarises the copy.</summary>
     public static Manifest.DatabaseSummary Take(string databasePath, string destination, TimeSpan busyTimeout, CancellationToken ct)
     {
+        Copy(databasePath, destination, busyTimeout, ct);
+        return Summarise(destination);
+    }
+
+    /// <summary>Copies <paramref name="databasePath"/> to <paramref name="destination"/> (which must not exist) with the online backup API.</summary>
+    public static void Copy(string databasePath, string destination, TimeSpan busyTimeout, CancellationToken ct)
+    {
         if (!File.Exists(databasePath)) throw new DataPathNotFoundException(Path.GetDirectoryName(databasePath)!, $"database file {Path.GetFileName(databasePath)}");
         ct.ThrowIfCancellationRequested();
         try
@@ -25,7 +32,6 @@ public static class SqliteSnapshot
                 source.BackupDatabase(target);
             }
             ct.ThrowIfCancellationRequested();
-            return Summarise(destination);
         }
         catch (SqliteException e)
         {
@@ -56,6 +62,49 @@ public static class SqliteSnapshot
         }
         foreach (var t in tables)
             summary.RowCounts[t] = Scalar<long>(c, $"SELECT COUNT(*) FROM \"{t.Replace("\"", "\"\"")}\"");
+        return summary;
+    }
+
+    /// <summary>
+    /// Opens the live database read-only for <see cref="WalSnapshot.Open"/> (which owns the connection from then on);
+    /// the caller opens the database file itself before this, and closes it after the snapshot (see WalSnapshot's remarks).
+    /// </summary>
+    public static SqliteConnection OpenLive(string databasePath, TimeSpan busyTimeout)
+    {
+        try { return Open(databasePath, readOnly: true, busyTimeout); }
+        catch (SqliteException e)
+        {
+            throw new SnapshotException(JameyErrors.DatabaseSnapshotFailed, databasePath,
+                $"Could not take a snapshot of the database '{databasePath}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// The summary of a snapshot read directly, from its still open read transaction: the same fields as
+    /// <see cref="Summarise(string)"/>; row counts from the pages' census where it can tell, COUNT(*) otherwise.
+    /// </summary>
+    public static Manifest.DatabaseSummary Summarise(WalSnapshot snapshot, out int countedBySql)
+    {
+        var c = snapshot.Connection;
+        var header = snapshot.FileHeader;
+        var summary = new Manifest.DatabaseSummary
+        {
+            PageCount = snapshot.PageCount,
+            PageSize = snapshot.PageSize,
+            SchemaVersion = Scalar<long>(c, "PRAGMA user_version"),
+            SqliteVersion = Scalar<string>(c, "SELECT sqlite_version()"),
+            JournalMode = header is null ? "unknown" : header[18] == 2 && header[19] == 2 ? "wal" : "delete",
+        };
+        countedBySql = 0;
+        foreach (var (name, root) in snapshot.Census?.Tables ?? [])
+        {
+            if (snapshot.Census!.Count(root) is { } rows) summary.RowCounts[name] = rows;
+            else
+            {
+                summary.RowCounts[name] = Scalar<long>(c, $"SELECT COUNT(*) FROM \"{name.Replace("\"", "\"\"")}\"");
+                countedBySql++;
+            }
+        }
         return summary;
     }
 
