@@ -152,15 +152,16 @@ public sealed class BackupRepository
         IO.Durability.WritePrivateFileAtomically(Path.Combine(staged.Folder, Manifest.FileName), manifest.ToJson());
 
     /// <summary>
-    /// Publishes a staged backup: every folder in it is flushed (its files were flushed as written), then one rename
+    /// Publishes a staged backup: every file and folder in it is flushed (<see cref="Storage.StagingFlush"/>: files are
+    /// written without an fsync each, so this pass is what makes them durable), then one rename
     /// moves it to backups/&lt;id&gt;; nothing is visible before. <paramref name="step"/> is told <c>flushed</c> and
     /// <c>publish:renaming</c> (the engines' crash-test hooks). Cancellation is honoured until the rename. Returns the
     /// published folder.
     /// </summary>
-    public string Publish(RepositoryLock writer, StagedBackup staged, Action<string>? step, CancellationToken ct)
+    public string Publish(RepositoryLock writer, StagedBackup staged, int parallelism, Action<string>? step, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        FlushTree(staged.Folder);
+        Storage.StagingFlush.Flush(staged.Folder, parallelism, ct);
         step?.Invoke("flushed");
         ct.ThrowIfCancellationRequested();
         IO.Durability.CreatePrivateDirectory(BackupsDirectory);
@@ -183,13 +184,6 @@ public sealed class BackupRepository
             warn?.Invoke($"Could not remove the unfinished staging folder '{staged.Folder}': {e.Message}. It is listed as Incomplete and never as a good backup.");
             return false;
         }
-    }
-
-    static void FlushTree(string root)
-    {
-        foreach (var dir in Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories))
-            IO.Durability.FlushDirectory(dir);
-        IO.Durability.FlushDirectory(root);
     }
 
     /// <summary>

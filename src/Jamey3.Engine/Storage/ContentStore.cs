@@ -13,7 +13,8 @@ public sealed record StoredFile(long Size, string Sha256, CompressionAlgorithm C
 /// </summary>
 public static class ContentStore
 {
-    const int BufferSize = 1 << 20;
+    /// <summary>A streamed file's read buffer: the incompressibility probe's size, so a file in flight holds little (several run at once).</summary>
+    const int BufferSize = ProbeSize;
     /// <summary>Compressed/original ratio above which a probe block counts as incompressible (as Borg and Kopia do).</summary>
     const double IncompressibleRatio = 0.92;
     const int ProbeSize = 256 * 1024;
@@ -26,10 +27,12 @@ public static class ContentStore
     /// </summary>
     public const int FastLevel = 1;
 
-    /// <summary>Writes a block already in memory (a chunk) to <paramref name="destination"/> and flushes it; single-threaded, so callers can run several at once.</summary>
+    /// <summary>Writes a block already in memory (a chunk) to <paramref name="destination"/>; single-threaded, so callers can run several at once.</summary>
     /// <remarks>
     /// The whole block is compressed (no probe: the result is in memory anyway) and stored raw when it did not
     /// shrink below the incompressible ratio; the caller then renames the file to its raw name.
+    /// The file is not flushed here: its writeback is started, and <see cref="StagingFlush"/> flushes every stored
+    /// file once before the backup is published (one batch of flushes instead of one wait per chunk).
     /// </remarks>
     /// <param name="unixMode">The stored file's permissions on Unix (null: the umask's); see <see cref="IO.Durability.StoredMode"/>.</param>
     public static StoredFile WriteBlock(ReadOnlyMemory<byte> content, string destination, CompressionAlgorithm compression, int level = DefaultLevel,
@@ -37,32 +40,44 @@ public static class ContentStore
     {
         var span = content.Span;
         var contentSha = Hex(SHA256.HashData(span));
-        ReadOnlySpan<byte> packed = default;
-        if (compression == CompressionAlgorithm.Zstd)
+        byte[]? rented = null;
+        try
         {
-            if (blockCompressor is null || blockCompressorLevel != level) (blockCompressor, blockCompressorLevel) = (new Compressor(level), level);
-            packed = blockCompressor.Wrap(span);
-            if (span.Length >= 4096 && packed.Length > span.Length * IncompressibleRatio) compression = CompressionAlgorithm.None;
+            ReadOnlySpan<byte> packed = default;
+            if (compression == CompressionAlgorithm.Zstd)
+            {
+                if (blockCompressor is null || blockCompressorLevel != level) (blockCompressor, blockCompressorLevel) = (new Compressor(level), level);
+                // A pooled output buffer: a fresh array per 1 MiB chunk churned the large-object heap (and the peak RSS).
+                rented = ArrayPool<byte>.Shared.Rent(Compressor.GetCompressBound(span.Length));
+                packed = rented.AsSpan(0, blockCompressor.Wrap(span, rented));
+                if (span.Length >= 4096 && packed.Length > span.Length * IncompressibleRatio) compression = CompressionAlgorithm.None;
+            }
+            using var file = new FileStream(destination, IO.Durability.CreateOptions(unixMode));
+            var written = compression == CompressionAlgorithm.None ? span : packed;
+            file.Write(written);
+            file.Flush();
+            FileStatus.StartWriteback(file.SafeFileHandle);
+            return compression == CompressionAlgorithm.None
+                ? new StoredFile(span.Length, contentSha, compression, span.Length, contentSha)
+                : new StoredFile(span.Length, contentSha, compression, packed.Length, Hex(SHA256.HashData(packed)));
         }
-        using var file = new FileStream(destination, IO.Durability.CreateOptions(unixMode));
-        if (compression == CompressionAlgorithm.None)
+        finally
         {
-            file.Write(span);
-            file.Flush(flushToDisk: true);
-            return new StoredFile(span.Length, contentSha, compression, span.Length, contentSha);
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         }
-        file.Write(packed);
-        file.Flush(flushToDisk: true);
-        return new StoredFile(span.Length, contentSha, compression, packed.Length, Hex(SHA256.HashData(packed)));
     }
 
     // One block compressor per thread: a zstd context costs more to create than a 1 MiB chunk takes to compress.
     [ThreadStatic] static Compressor? blockCompressor;
     [ThreadStatic] static int blockCompressorLevel;
 
-    /// <summary>Writes <paramref name="source"/> from its current position to <paramref name="destination"/> and flushes it to disk.</summary>
+    /// <summary>
+    /// Writes <paramref name="source"/> from its current position to <paramref name="destination"/>, streaming through
+    /// one 256 KiB buffer. Not flushed here (its writeback is started); <see cref="StagingFlush"/> flushes it before publishing.
+    /// </summary>
+    /// <param name="workers">zstd worker threads for this file: 0 when the caller already runs one file per core.</param>
     public static StoredFile Write(Stream source, string destination, CompressionAlgorithm compression,
-        Action<long>? onBytes, CancellationToken ct, int level = DefaultLevel, UnixFileMode? unixMode = null)
+        Action<long>? onBytes, CancellationToken ct, int level = DefaultLevel, UnixFileMode? unixMode = null, int? workers = null)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
@@ -77,7 +92,7 @@ public static class ContentStore
             // Stored raw, the stored bytes are the content: one hash serves both.
             bool compress = compression == CompressionAlgorithm.Zstd;
             using var stored = new HashingWriteStream(file, hash: compress);
-            using (Stream sink = compress ? NewCompressor(stored, level) : new NonClosingStream(stored))
+            using (Stream sink = compress ? NewCompressor(stored, level, workers ?? Math.Min(2, Environment.ProcessorCount)) : new NonClosingStream(stored))
             {
                 for (int n = first; n > 0; n = ReadBlock(source, buffer, ct))
                 {
@@ -87,7 +102,8 @@ public static class ContentStore
                     onBytes?.Invoke(n);
                 }
             }
-            file.Flush(flushToDisk: true);
+            file.Flush();
+            FileStatus.StartWriteback(file.SafeFileHandle);
             var contentSha = Hex(contentHash.GetHashAndReset());
             return new StoredFile(size, contentSha, compression, stored.Length, compress ? stored.HashHex() : contentSha);
         }
@@ -195,11 +211,10 @@ public static class ContentStore
 
     public static string Hex(byte[] hash) => Convert.ToHexStringLower(hash);
 
-    static CompressionStream NewCompressor(Stream output, int level)
+    static CompressionStream NewCompressor(Stream output, int level, int workers)
     {
         var z = new CompressionStream(output, level, leaveOpen: true);
-        if (Environment.ProcessorCount > 1)
-            z.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_nbWorkers, Math.Min(2, Environment.ProcessorCount));
+        if (workers > 1) z.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_nbWorkers, workers);
         return z;
     }
 
