@@ -164,6 +164,7 @@ public sealed class Manifest
         return m;
     }
 
+    /// <summary>The checks every reader of a manifest applies (<see cref="Load"/>, the listing's <see cref="ManifestReader"/> and remote readers).</summary>
     internal void Validate(string manifestPath)
     {
         // Only a newer format is cured by a newer Jamey3; one below 1 was never written by any version.
