@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using Jamey3.Commands.Infrastructure;
+using Jamey3.Engine.Errors;
 using Jamey3.Engine.Repository;
 using Jamey3.Engine.Verification;
 
@@ -42,6 +43,19 @@ public sealed class TestJameyBackupCommand : JameyCmdlet
     [Parameter]
     public SwitchParameter Quick { get; set; }
 
+    /// <summary>Also run integrity_check on the database and Lucene's CheckIndex on every index (seconds per index).</summary>
+    [Parameter]
+    public SwitchParameter Deep { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        if (Quick && Deep)
+            ThrowTerminatingError(ErrorMapping.Create(JameyErrors.VerificationModeConflict,
+                "-Quick and -Deep ask for opposite checks: -Quick only re-hashes the stored files, -Deep adds integrity_check and CheckIndex to the full test. Give one of them (or neither, for the full test). Nothing was tested.",
+                null));
+    }
+
     protected override void ProcessRecord()
     {
         switch (ParameterSetName)
@@ -76,10 +90,13 @@ public sealed class TestJameyBackupCommand : JameyCmdlet
 
     void Test(BackupRepository repository, string backupId)
     {
-        var mode = Quick ? VerificationMode.Quick : VerificationMode.Full;
-        WriteVerbose(Quick
-            ? $"Testing backup {backupId} in '{repository.Root}' (quick): re-hashing every stored file against its manifest."
-            : $"Testing backup {backupId} in '{repository.Root}' (full): re-hashing every stored file, then restoring it to a temporary folder for integrity_check and CheckIndex.");
+        var mode = Quick ? VerificationMode.Quick : Deep ? VerificationMode.Deep : VerificationMode.Full;
+        WriteVerbose(mode switch
+        {
+            VerificationMode.Quick => $"Testing backup {backupId} in '{repository.Root}' (quick): re-hashing every stored file against its manifest.",
+            VerificationMode.Deep => $"Testing backup {backupId} in '{repository.Root}' (deep): restoring it to a temporary folder, checking every content hash and Lucene footer, then integrity_check and CheckIndex.",
+            _ => $"Testing backup {backupId} in '{repository.Root}' (full): restoring it to a temporary folder, checking every content hash and Lucene footer, opening every index and quick_check of the database.",
+        });
         try
         {
             var result = RunEngine((observer, ct) => new BackupVerifier(observer).Verify(repository, backupId, mode, ct));
