@@ -45,8 +45,12 @@ public enum VerificationMode
 {
     /// <summary>Re-hash every stored file against the manifest.</summary>
     Quick,
-    /// <summary>Re-hash every byte of content, then open the database and every index.</summary>
+    /// <summary>Re-hash every byte of content, check every Lucene file's footer checksum, open every index (document
+    /// counts) and quick-check the database (PRAGMA quick_check, row counts). The default.</summary>
     Full,
     /// <summary>Remote repositories: re-read a random share (or byte budget) of the objects and check their hashes.</summary>
     Sampled,
+    /// <summary>Full, then PRAGMA integrity_check on the database and Lucene's CheckIndex on every index: seconds per
+    /// index whatever its size, for when a backup's structure itself is in doubt.</summary>
+    Deep,
 }

@@ -90,6 +90,14 @@ Describe 'Restore-JameyBackup' {
         Get-ComponentPrint $data | ConvertTo-Json | Should -Be ($before | ConvertTo-Json)
     }
 
+    It 'runs integrity_check and CheckIndex before the swap with -Deep' {
+        $dest = Join-Path $root 'deep'
+        $r = Restore-JameyBackup -BackupPath $repo -BackupId $backup.BackupId -Destination $dest -Deep -Confirm:$false
+        $r.Verified | Should -BeTrue
+        Get-DatabaseRows "$dest/jamey.db" | Should -Be $atBackup.Rows
+        (Get-Command Restore-JameyBackup).Parameters['Deep'].ParameterSets.Keys | Should -Not -Contain 'Recover'
+    }
+
     It 'accepts objects saved with Export-Clixml' {
         $xml = Join-Path $root 'newest.xml'
         Get-JameyBackup -BackupPath $repo -Newest 1 | Export-Clixml $xml

@@ -82,6 +82,16 @@ Describe 'Test-JameyBackup' {
         }
     }
 
+    It 'runs integrity_check and CheckIndex with -Deep, and refuses -Quick with -Deep' {
+        $r = Test-JameyBackup -BackupPath $repo -BackupId $made[1].BackupId -Deep -Verbose 4>&1
+        $result = $r | Where-Object { $_ -is [Jamey3.JameyBackupTestResult] }
+        $result.Passed | Should -BeTrue
+        $result.Mode | Should -Be Deep
+        ($result.Components | Where-Object Component -ne Database).CountedItems | Should -Not -Contain $null
+        ($r | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message | Should -Match 'integrity_check and CheckIndex'
+        { Test-JameyBackup -BackupPath $repo -BackupId $made[1].BackupId -Quick -Deep } | Should -Throw -ErrorId 'VerificationModeConflict,*'
+    }
+
     It 'writes a BackupNotFound error for an unknown id and goes on with the next' {
         $r = Test-JameyBackup -BackupPath $repo -BackupId 'missing-id', $made[1].BackupId -Quick -ErrorVariable errs -ErrorAction SilentlyContinue
         $r.BackupId | Should -Be $made[1].BackupId

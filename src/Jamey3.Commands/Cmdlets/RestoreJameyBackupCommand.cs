@@ -79,6 +79,13 @@ public sealed class RestoreJameyBackupCommand : JameyCmdlet
     [Parameter(ParameterSetName = ByLiteralPath)]
     public SwitchParameter DiscardRollback { get; set; }
 
+    /// <summary>Also run integrity_check and CheckIndex on the staged copy before the swap.</summary>
+    [Parameter(ParameterSetName = ById)]
+    [Parameter(ParameterSetName = ByInputObject)]
+    [Parameter(ParameterSetName = ByPath)]
+    [Parameter(ParameterSetName = ByLiteralPath)]
+    public SwitchParameter Deep { get; set; }
+
     [Parameter(Mandatory = true, ParameterSetName = RecoverSet)]
     public SwitchParameter Recover { get; set; }
 
@@ -177,6 +184,7 @@ public sealed class RestoreJameyBackupCommand : JameyCmdlet
             AllowDamaged = AllowDamaged,
             Force = Force,
             KeepRollback = !DiscardRollback,
+            Deep = Deep,
         };
 
         JameyRestorePlan plan;

@@ -80,6 +80,18 @@ public sealed class TestJameyBackupCommand : JameyCmdlet
     RemoteBackupSource? _remote;
 
     protected override void EndProcessing() => _remote?.Dispose();
+    /// <summary>Also run integrity_check on the database and Lucene's CheckIndex on every index (seconds per index).</summary>
+    [Parameter]
+    public SwitchParameter Deep { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        if (Quick && Deep)
+            ThrowTerminatingError(ErrorMapping.Create(JameyErrors.VerificationModeConflict,
+                "-Quick and -Deep ask for opposite checks: -Quick only re-hashes the stored files, -Deep adds integrity_check and CheckIndex to the full test. Give one of them (or neither, for the full test). Nothing was tested.",
+                null));
+    }
 
     protected override void ProcessRecord()
     {
@@ -122,10 +134,13 @@ public sealed class TestJameyBackupCommand : JameyCmdlet
 
     void Test(BackupRepository repository, string backupId)
     {
-        var mode = Quick ? VerificationMode.Quick : VerificationMode.Full;
-        WriteVerbose(Quick
-            ? $"Testing backup {backupId} in '{repository.Root}' (quick): re-hashing every stored file against its manifest."
-            : $"Testing backup {backupId} in '{repository.Root}' (full): re-hashing every stored file, then restoring it to a temporary folder for integrity_check and CheckIndex.");
+        var mode = Quick ? VerificationMode.Quick : Deep ? VerificationMode.Deep : VerificationMode.Full;
+        WriteVerbose(mode switch
+        {
+            VerificationMode.Quick => $"Testing backup {backupId} in '{repository.Root}' (quick): re-hashing every stored file against its manifest.",
+            VerificationMode.Deep => $"Testing backup {backupId} in '{repository.Root}' (deep): restoring it to a temporary folder, checking every content hash and Lucene footer, then integrity_check and CheckIndex.",
+            _ => $"Testing backup {backupId} in '{repository.Root}' (full): restoring it to a temporary folder, checking every content hash and Lucene footer, opening every index and quick_check of the database.",
+        });
         try
         {
             var result = RunEngine((observer, ct) => new BackupVerifier(observer).Verify(repository, backupId, mode, ct));
@@ -149,7 +164,7 @@ public sealed class TestJameyBackupCommand : JameyCmdlet
 
     void TestRemote(string url, string backupId)
     {
-        var mode = Sampled ? VerificationMode.Sampled : Quick ? VerificationMode.Quick : VerificationMode.Full;
+        var mode = Sampled ? VerificationMode.Sampled : Quick ? VerificationMode.Quick : Deep ? VerificationMode.Deep : VerificationMode.Full;
         var sample = Sampled
             ? new RemoteSample(MyInvocation.BoundParameters.ContainsKey(nameof(Sample)) ? Sample : null,
                 MyInvocation.BoundParameters.ContainsKey(nameof(SampleBytes)) ? SampleBytes : null)
@@ -161,7 +176,8 @@ public sealed class TestJameyBackupCommand : JameyCmdlet
             {
                 VerificationMode.Sampled => $"Testing backup {backupId} in '{_remote.Location}' (sampled): re-reading a random {(sample!.Percent is { } p ? $"{p}% " : "")}{(sample.Bytes is { } b ? $"up to {FormatBytes(b)} " : "")}of its objects against their hashes.",
                 VerificationMode.Quick => $"Testing backup {backupId} in '{_remote.Location}' (quick): re-reading every object against its stored hash.",
-                _ => $"Testing backup {backupId} in '{_remote.Location}' (full): reading every object, then rebuilding the files in a temporary folder for integrity_check and CheckIndex.",
+                VerificationMode.Deep => $"Testing backup {backupId} in '{_remote.Location}' (deep): reading every object, then rebuilding the files in a temporary folder for footers, readers, integrity_check and CheckIndex.",
+                _ => $"Testing backup {backupId} in '{_remote.Location}' (full): reading every object, then rebuilding the files in a temporary folder for footers, readers and quick_check.",
             });
             var source = _remote;
             var result = RunEngine((observer, ct) => new RemoteVerifier(observer).Verify(source, backupId, mode, sample, ct));

@@ -41,6 +41,7 @@ public static class JameyErrors
     public static readonly JameyError NotEnoughSpace = E(nameof(NotEnoughSpace), JameyErrorKind.ResourceUnavailable);
     public static readonly JameyError RestoreWriteFailed = E(nameof(RestoreWriteFailed), JameyErrorKind.WriteFailed);
     public static readonly JameyError MultipleBackupsForOneTarget = E(nameof(MultipleBackupsForOneTarget), JameyErrorKind.InvalidArgument);
+    public static readonly JameyError VerificationModeConflict = E(nameof(VerificationModeConflict), JameyErrorKind.InvalidArgument);
 
     // Retention and removal
     public static readonly JameyError BackupProtected = E(nameof(BackupProtected), JameyErrorKind.Refused);

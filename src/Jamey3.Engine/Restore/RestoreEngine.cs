@@ -19,9 +19,10 @@ namespace Jamey3.Engine.Restore;
 /// any interrupted restore (<see cref="Recover(string, IOperationObserver?, TimeSpan?, CancellationToken)"/>);
 /// (3) refuse if a process holds a component open for writing (<see cref="DataInUse"/>); (4) write the journal
 /// (state Preparing) and extract every file into &lt;destination&gt;/.jamey3-restore/&lt;operation&gt;/new, checking each
-/// file's content SHA-256 against the manifest as it is written; (5) check the staged copy: PRAGMA integrity_check and
-/// row counts for the database (then make sure it is a lone WAL-mode file), CheckIndex and document counts for each
-/// index; refuse on any problem unless AllowDamaged; (6) flush new/, check for writers again, and mark the journal
+/// file's content SHA-256 against the manifest as it is written, several files at a time; (5) check the staged copy: the
+/// database header against the file and the manifest (then make sure it is a lone WAL-mode file), every Lucene footer
+/// checksum, every index opened with the manifest's document count, and with Deep also PRAGMA integrity_check, row counts
+/// and CheckIndex; refuse on any problem unless AllowDamaged; (6) flush new/, check for writers again, and mark the journal
 /// Staged; (7) swap each component in with renames (<see cref="ComponentSwapper"/>), the replaced data going to
 /// rollback/; (8) mark the journal Committed and report the rollback folder.
 /// </para>
@@ -153,7 +154,7 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
             var problems = new List<JameyBackupProblem>();
             var progress = new ByteProgress(_observer, Activity, components.Count, contentBytes);
             long bytes = Stage(backup, components, swapper.NewRoot, problems, progress, ct);
-            CheckStaged(manifest, components, swapper.NewRoot, problems, ct);
+            CheckStaged(manifest, components, swapper.NewRoot, request.Deep, problems, ct);
             if (problems.Count > 0)
             {
                 if (!request.AllowDamaged) throw new BackupVerificationFailedException(manifest.BackupId, problems);
@@ -394,35 +395,54 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
         }
     }
 
-    /// <summary>Extracts every file of the components into new/, checking each content hash; returns bytes written.</summary>
+    /// <summary>
+    /// Extracts every file of the components into new/, checking each content hash; returns bytes written. Files are
+    /// extracted side by side (<see cref="ParallelExtraction"/>: decompression and hashing are the cost), each flushed
+    /// as it is finished so its writes reach the disk while the others are still decompressing;
+    /// prepare:extracted:&lt;component&gt; follows once every file of that component is written.
+    /// </summary>
     long Stage(BackupContent backup, IReadOnlyList<JameyComponent> components, string newRoot,
         List<JameyBackupProblem> problems, ByteProgress progress, CancellationToken ct)
     {
         var manifest = backup.Manifest;
-        long bytes = 0;
-        for (int i = 0; i < components.Count; i++)
+        var files = components.SelectMany(c => manifest.Files.Where(f => f.Component == c)).ToList();
+        // Folders first, on this thread: their modes come from all their files, and no two workers race to create one.
+        foreach (var c in components.Where(DataLayout.IsIndex))
+            CreateFolder(SafeTargetPath(newRoot, DataLayout.RelativePath(c)), RestoredModes.FolderMode(files.Where(f => f.Component == c)));
+        var destinations = files.Select(f => SafeTargetPath(newRoot, f.Path)).ToArray();
+        foreach (var folder in destinations.Select(d => Path.GetDirectoryName(d)!).Distinct()) Directory.CreateDirectory(folder);
+
+        var results = new BackupContent.Extracted?[files.Count];
+        var left = components.ToDictionary(c => c, c => files.Count(f => f.Component == c));
+        var gate = new object();
+        int started = 0;
+        void Add(long n) { lock (gate) progress.Add(n); }
+        // A component with no files is extracted at once.
+        foreach (var c in components.Where(c => left[c] == 0)) Hook($"prepare:extracted:{c}");
+        ParallelExtraction.Run(files.Count, i => files[i].Size, (i, token) =>
         {
-            var c = components[i];
-            var files = manifest.Files.Where(f => f.Component == c).ToList();
-            progress.StartItem(i, $"{c} ({i + 1} of {components.Count}): {files.Count} file(s)");
-            if (DataLayout.IsIndex(c)) CreateFolder(SafeTargetPath(newRoot, DataLayout.RelativePath(c)), RestoredModes.FolderMode(files));
-            foreach (var f in files)
+            var f = files[i];
+            lock (gate) progress.StartItem(started++, $"{files.Count} file(s) of {string.Join(", ", components)}: {f.Path}");
+            try
             {
-                ct.ThrowIfCancellationRequested();
-                var destination = SafeTargetPath(newRoot, f.Path);
-                Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-                try
-                {
-                    var extracted = backup.Extract(f, destination, RestoredModes.FileMode(f), progress.Add, ct);
-                    bytes += extracted.Bytes;
-                    problems.AddRange(extracted.Problems);
-                }
-                catch (DestinationWriteException e)
-                {
-                    throw new RestoreWriteFailedException(e.Path, e.InnerException!); // the backup reads fine: the destination failed us
-                }
+                results[i] = backup.Extract(f, destinations[i], RestoredModes.FileMode(f), Add, token);
             }
-            Hook($"prepare:extracted:{c}");
+            catch (DestinationWriteException e)
+            {
+                throw new RestoreWriteFailedException(e.Path, e.InnerException!); // the backup reads fine: the destination failed us
+            }
+        }, i =>
+        {
+            var c = files[i].Component;
+            if (--left[c] == 0) Hook($"prepare:extracted:{c}");
+        }, ParallelExtraction.DefaultWorkers, ct);
+
+        // Problems in the manifest's order, whichever file finished first.
+        long bytes = 0;
+        foreach (var r in results)
+        {
+            bytes += r!.Bytes;
+            problems.AddRange(r.Problems);
         }
         return bytes;
     }
@@ -466,21 +486,32 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
         if (available < needed) throw new NotEnoughSpaceException(target, needed, available);
     }
 
-    /// <summary>Opens what was staged: integrity_check and row counts for the database, CheckIndex and document counts for indices.</summary>
-    void CheckStaged(Manifest manifest, IReadOnlyList<JameyComponent> components, string newRoot, List<JameyBackupProblem> problems, CancellationToken ct)
+    /// <summary>
+    /// Opens what was staged, every component side by side. The content hashes already proved every byte equals what
+    /// the backup captured; this proves the copy is one Jamey can open: the database header against the file and the
+    /// manifest, every Lucene footer checksum, every index opened with the manifest's document count. With
+    /// <see cref="RestoreRequest.Deep"/>, integrity_check and row counts, and CheckIndex, as well.
+    /// </summary>
+    void CheckStaged(Manifest manifest, IReadOnlyList<JameyComponent> components, string newRoot, bool deep, List<JameyBackupProblem> problems, CancellationToken ct)
     {
-        var counted = new Dictionary<JameyComponent, long>();
+        ct.ThrowIfCancellationRequested();
+        // A damaged file already fails its component.
+        var toCheck = components.Where(c => !problems.Any(p => p.Component == c)).ToList();
+        _observer.Progress(new JameyProgress(Activity, $"Checking {string.Join(", ", toCheck)}", 0, components.Count, 0, 0));
+        var entries = toCheck.Select(c => manifest.Components.First(e => e.Component == c)).ToList();
+        var outcomes = ComponentChecks.Run(newRoot, entries, manifest.Files, deep ? CheckDepth.Deep : CheckDepth.Usable,
+            ParallelExtraction.DefaultWorkers, ct);
         for (int i = 0; i < components.Count; i++)
         {
             var c = components[i];
-            ct.ThrowIfCancellationRequested();
-            if (problems.Any(p => p.Component == c)) continue; // a damaged file already fails it
-            _observer.Progress(new JameyProgress(Activity, $"Checking {c} ({i + 1} of {components.Count})", i, components.Count, 0, 0));
-            var entry = manifest.Components.First(e => e.Component == c);
-            BackupContent.CheckComponent(newRoot, entry, problems, counted, ct);
-            if (c == JameyComponent.Database && !problems.Any(p => p.Component == c))
-                MakeLoneWalDatabase(Path.Combine(newRoot, DataLayout.DatabaseFile), entry, problems);
-            Hook($"prepare:checked:{c}");
+            int k = toCheck.IndexOf(c);
+            if (k >= 0)
+            {
+                problems.AddRange(outcomes[k].Problems);
+                if (c == JameyComponent.Database && outcomes[k].Problems.Count == 0)
+                    MakeLoneWalDatabase(Path.Combine(newRoot, DataLayout.DatabaseFile), entries[k], problems);
+                Hook($"prepare:checked:{c}");
+            }
         }
     }
 

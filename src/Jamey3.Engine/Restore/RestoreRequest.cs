@@ -20,6 +20,10 @@ public sealed record RestoreRequest(string RepositoryPath, string BackupId, stri
     /// <summary>Keep the replaced data in &lt;destination&gt;/.jamey3-restore/&lt;operation&gt;/rollback after success
     /// (the default); false deletes it once the restore is committed.</summary>
     public bool KeepRollback { get; init; } = true;
+    /// <summary>Before the swap, also run PRAGMA integrity_check (and row counts) on the database and Lucene's CheckIndex
+    /// on every index. Without it the staged copy is proven by its content hashes, the database header and every Lucene
+    /// footer checksum, and by opening every index with the manifest's document count (see docs/repository-format.md).</summary>
+    public bool Deep { get; init; }
     /// <summary>How long to wait for another restore into the same destination to finish.</summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

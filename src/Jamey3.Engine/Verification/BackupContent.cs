@@ -20,8 +20,8 @@ namespace Jamey3.Engine.Verification;
 /// (<see cref="Manifest.Load"/>); every stored path resolves inside the backup folder and passes through no link, the backup
 /// folder itself and its manifest included (<see cref="LocalStoredParts.StoredPath"/>; a remote source checks each object's
 /// stored and content hashes instead, <see cref="IStoredParts"/>); content is read no further than its manifest size
-/// plus one byte (<see cref="BoundedReadStream"/>); then lengths and SHA-256s, damaged chunks named, integrity_check and
-/// CheckIndex (<see cref="CheckComponent"/>).
+/// plus one byte (<see cref="BoundedReadStream"/>); then lengths and SHA-256s, damaged chunks named, then the
+/// structure of the extracted copy (<see cref="CheckComponent"/>, <see cref="ComponentChecks"/>).
 /// </summary>
 public sealed class BackupContent
 {
@@ -105,9 +105,11 @@ public sealed class BackupContent
     /// (reading stops one byte past the manifest's size) and SHA-256 on the way. <paramref name="mode"/>: the file is
     /// created owner-only and given these bits once written; null leaves the platform's default. A problem of the backup
     /// comes back in the result, naming the damaged chunks of a chunked file; a failure to write the destination throws
-    /// <see cref="DestinationWriteException"/>; a link on the way throws UnsafeBackupPath.
+    /// <see cref="DestinationWriteException"/>; a link on the way throws UnsafeBackupPath. <paramref name="flushToDisk"/>
+    /// false leaves the flush to the OS (a full test's throw-away copy).
     /// </summary>
-    public Extracted Extract(Manifest.FileEntry f, string destination, UnixFileMode? mode, Action<long>? onBytes, CancellationToken ct)
+    public Extracted Extract(Manifest.FileEntry f, string destination, UnixFileMode? mode, Action<long>? onBytes, CancellationToken ct,
+        bool flushToDisk = true)
     {
         var parts = f.StoredParts().ToList();
         var problems = new List<JameyBackupProblem>();
@@ -147,7 +149,7 @@ public sealed class BackupContent
             }
             try
             {
-                output.Flush(flushToDisk: true);
+                output.Flush(flushToDisk);
                 if (mode is { } m && !OperatingSystem.IsWindows()) File.SetUnixFileMode(output.SafeFileHandle, m);
             }
             catch (IOException e) { throw new DestinationWriteException(destination, e); }
@@ -191,58 +193,17 @@ public sealed class BackupContent
         return total;
     }
 
-    /// <summary>Opens what was extracted under <paramref name="root"/>: integrity_check and row counts for the database, CheckIndex and document counts for an index.</summary>
-    public static void CheckComponent(string root, Manifest.ComponentEntry c, List<JameyBackupProblem> problems, Dictionary<JameyComponent, long> counted, CancellationToken ct)
+    /// <summary>
+    /// Opens what was extracted under <paramref name="root"/> at <paramref name="depth"/> (<see cref="ComponentChecks"/>):
+    /// the database's header (and quick_check or integrity_check with row counts), an index's footer checksums and a
+    /// reader or CheckIndex with document counts.
+    /// </summary>
+    public static void CheckComponent(string root, Manifest.ComponentEntry c, IReadOnlyList<Manifest.FileEntry> files, CheckDepth depth,
+        List<JameyBackupProblem> problems, Dictionary<JameyComponent, long> counted, CancellationToken ct)
     {
-        if (c.Component == JameyComponent.Database) CheckDatabase(root, c, problems, counted, ct);
-        else CheckIndex(root, c, problems, counted, ct);
-    }
-
-    static void CheckDatabase(string root, Manifest.ComponentEntry c, List<JameyBackupProblem> problems, Dictionary<JameyComponent, long> counted, CancellationToken ct)
-    {
-        var path = Path.Combine(root, DataLayout.DatabaseFile);
-        var file = $"{Manifest.FilesFolder}/{c.Path}";
-        foreach (var line in SqliteSnapshot.IntegrityCheck(path, ct))
-            problems.Add(new JameyBackupProblem { Component = c.Component, File = file, Message = $"integrity_check: {line}" });
-        if (problems.Any(p => p.Component == c.Component) || c.Database is null) return;
-        var summary = SqliteSnapshot.Summarise(path);
-        foreach (var (table, expected) in c.Database.RowCounts)
-        {
-            if (!summary.RowCounts.TryGetValue(table, out var actual)) problems.Add(new JameyBackupProblem { Component = c.Component, File = file, Message = $"table {table} is missing" });
-            else if (actual != expected) problems.Add(new JameyBackupProblem { Component = c.Component, File = file, Message = $"table {table} has {actual} rows, the manifest says {expected}" });
-        }
-        counted[c.Component] = summary.RowCounts.GetValueOrDefault("memory_records", summary.RowCounts.Values.Sum());
-    }
-
-    static void CheckIndex(string root, Manifest.ComponentEntry c, List<JameyBackupProblem> problems, Dictionary<JameyComponent, long> counted, CancellationToken ct)
-    {
-        var folder = Path.Combine(root, c.Path.Replace('/', Path.DirectorySeparatorChar));
-        try
-        {
-            using var dir = new SimpleFSDirectory(new DirectoryInfo(folder), NoLockFactory.GetNoLockFactory());
-            var log = new StringWriter();
-            var checker = new CheckIndex(dir) { InfoStream = log };
-            var status = checker.DoCheckIndex();
-            if (!status.Clean)
-            {
-                // CheckIndex explains itself only in its log: keep the lines that say what failed.
-                var failures = log.ToString().Split('\n').Select(l => l.Trim())
-                    .Where(l => l.Contains("ERROR", StringComparison.Ordinal) || l.Contains("FAILED", StringComparison.Ordinal)).Take(3).ToList();
-                var what = status.MissingSegments ? "the segments file is missing or unreadable"
-                    : failures.Count > 0 ? string.Join(" | ", failures) : $"{status.NumBadSegments} broken segment(s)";
-                problems.Add(new JameyBackupProblem { Component = c.Component, File = $"{Manifest.FilesFolder}/{c.Path}", Message = $"CheckIndex: {what}" });
-                return;
-            }
-            long docs = status.SegmentInfos.Sum(s => (long)s.DocCount - s.NumDeleted);
-            counted[c.Component] = docs;
-            if (c.Index is not null && docs != c.Index.DocumentCount)
-                problems.Add(new JameyBackupProblem { Component = c.Component, File = $"{Manifest.FilesFolder}/{c.Path}/{c.Index.SegmentsFile}", Message = $"index has {docs} documents, the manifest says {c.Index.DocumentCount}" });
-        }
-        catch (Exception e) when (e is IOException or CorruptIndexException or IndexFormatTooOldException or IndexFormatTooNewException)
-        {
-            problems.Add(new JameyBackupProblem { Component = c.Component, File = $"{Manifest.FilesFolder}/{c.Path}", Message = $"CheckIndex could not open the index: {e.Message}" });
-        }
-        ct.ThrowIfCancellationRequested();
+        var outcome = ComponentChecks.Run(root, [c], files, depth, 1, ct)[0];
+        problems.AddRange(outcome.Problems);
+        if (outcome.Counted is { } n) counted[c.Component] = n;
     }
 
     static JameyBackupProblem Problem(Manifest.FileEntry f, string stored, string message) =>
