@@ -43,4 +43,14 @@ public interface IObjectCodec
     /// when the codec has no key to make one (plain repositories: the manifest's <c>indexSha256</c> is the check).
     /// </summary>
     string? TagFor(ReadOnlySpan<byte> plainObject);
+
+    /// <summary>
+    /// True when sealing the same plain bytes always gives the same sealed bytes (plain: they are the plain bytes), so an
+    /// object already at the destination holds exactly the local stored bytes' hash. An envelope with a random key is
+    /// not deterministic: the copy then takes an existing object's stored hash from the destination's indexes.
+    /// </summary>
+    bool SealIsDeterministic => false;
+
+    /// <summary>The sealed size of <paramref name="plainLength"/> plain bytes, or null when the codec cannot tell in advance.</summary>
+    long? SealedLength(long plainLength) => null;
 }

@@ -17,4 +17,8 @@ public sealed class PlainObjectCodec : IObjectCodec
     public Stream Open(Stream sealedBytes) => sealedBytes;
 
     public string? TagFor(ReadOnlySpan<byte> plainObject) => null;
+
+    public bool SealIsDeterministic => true;
+
+    public long? SealedLength(long plainLength) => plainLength;
 }
