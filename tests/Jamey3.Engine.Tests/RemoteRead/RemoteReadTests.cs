@@ -70,6 +70,31 @@ public abstract class RemoteReadTests : IDisposable
     }
 
     [Fact]
+    public async Task A_backup_sent_by_the_copier_is_listed_checked_and_restored_from_the_remote_alone()
+    {
+        JameyTestData.Create(Data, seed: 33, records: 40);
+        var backup = new BackupEngine().Run(new BackupRequest(Data, LocalRepo));
+        var (location, options) = NewLocation();
+        await using (var store = ObjectStores.Open(location, options))
+        {
+            var run = await new RemoteCopier().CopyAsync(new CopyRequest(LocalRepo, store));
+            Assert.Empty(run.Failures);
+        }
+        var rows = JameyTestData.DumpRows(Data);
+        var manifest = new BackupRepository(LocalRepo).LoadManifest(backup.BackupId);
+        Directory.Delete(Data, recursive: true);
+        Directory.Delete(LocalRepo, recursive: true);
+
+        await using var source = await RemoteBackupSource.OpenAsync(location, options);
+        Assert.Equal(backup.BackupId, Assert.Single(RemoteBackupSource.Blocking(source.ListNewestFirstAsync())).BackupId);
+        Assert.True(new RemoteVerifier().Verify(source, backup.BackupId, VerificationMode.Sampled, new RemoteSample(Percent: 50)).Passed);
+        var clean = _dir.Combine("clean");
+        Assert.True(source.Restore(new RestoreRequest("", backup.BackupId, clean)).Verified);
+        Assert.Equal(rows, JameyTestData.DumpRows(clean));
+        foreach (var f in manifest.Files) Assert.Equal(f.Sha256, JameyTestData.HashFile(Path.Combine(clean, f.Path)));
+    }
+
+    [Fact]
     public async Task An_altered_object_is_named_by_the_full_and_the_sampled_check_and_refused_by_a_restore()
     {
         var p = await PublishAsync();
