@@ -233,6 +233,11 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
         // Opened before SQLite's connection and closed after it (WalSnapshot's remarks: POSIX locks). Refuses a link or a non-regular file.
         using (var sourceFile = OpenSource(source, out var mode))
         {
+            if (request.DatabaseReader == DatabaseReader.Auto && previousChunks is not null)
+            {
+                previousChunks.VerifyAll(ct);
+                _observer.Verbose($"Database timing: the previous backup's stored chunks re-hashed in {watch.Elapsed.TotalSeconds:F3} s, before the read transaction.");
+            }
             if (request.DatabaseReader == DatabaseReader.Auto)
                 (file, summary) = StoreDirect(source, sourceFile, staging, relative, request.Compression, chunkSize, previousChunks,
                     Durability.StoredMode(mode), busyTimeout, progress, watch, ct);
@@ -446,7 +451,7 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
     {
         if (previous?.Candidate(index, content.Length) is not { } old) return null;
         var contentSha = ContentStore.Hex(System.Security.Cryptography.SHA256.HashData(content.Span));
-        if (!string.Equals(contentSha, old.Sha256, StringComparison.OrdinalIgnoreCase) || !previous.TryLink(old, staging)) return null;
+        if (!string.Equals(contentSha, old.Sha256, StringComparison.OrdinalIgnoreCase) || !previous.TryLink(index, old, staging)) return null;
         return new Manifest.ChunkEntry
         {
             Offset = offset, Size = old.Size, Sha256 = old.Sha256, Stored = old.Stored, Compression = old.Compression,
@@ -570,6 +575,8 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
     {
         readonly ConcurrentQueue<string> _damaged = new();
         readonly ConcurrentDictionary<string, DateTimeOffset> _verified = new(StringComparer.Ordinal);
+        /// <summary>Stored files <see cref="Intact"/> proved this run: when they were last read whole, and whether this run read them.</summary>
+        readonly ConcurrentDictionary<string, (DateTimeOffset At, bool Reread)> _proven = new(StringComparer.Ordinal);
         readonly DateTimeOffset _now = DateTimeOffset.UtcNow;
         int _vouched, _reread;
 
@@ -611,10 +618,16 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
         }
 
         /// <summary>Hard-links a stored file of the previous backup into staging under the same name, once its bytes are proven intact.</summary>
-        public bool Link(string stored, long storedSize, string storedSha256, string staging)
+        public bool Link(string stored, long storedSize, string storedSha256, string staging) =>
+            Intact(stored, storedSize, storedSha256) && LinkIntact(stored, staging);
+
+        /// <summary>
+        /// Whether a stored file of the previous backup still has its recorded size and hash; a damaged one is reported once.
+        /// Evidence first (one statx, no read); the bytes are read only when it cannot vouch for the inode.
+        /// </summary>
+        public bool Intact(string stored, long storedSize, string storedSha256)
         {
             var source = Path.Combine(directory, stored);
-            // Evidence first (one statx, no read); the bytes are read only when it cannot vouch for the inode.
             var verified = evidence.Vouches(source, storedSize, storedSha256, _now);
             bool reread = verified is null;
             if (reread)
@@ -626,11 +639,20 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
                 }
                 verified = _now;
             }
+            _proven[stored] = (verified!.Value, reread);
+            return true;
+        }
+
+        /// <summary>Hard-links a stored file already proven intact by <see cref="Intact"/>.</summary>
+        public bool LinkIntact(string stored, string staging)
+        {
+            if (!_proven.TryGetValue(stored, out var proof)) return false; // never link what was not proven
+            var source = Path.Combine(directory, stored);
             var target = Path.Combine(staging, stored);
             Durability.CreatePrivateDirectory(Path.GetDirectoryName(target)!);
             if (!Durability.TryCreateHardLink(source, target)) return false;
-            _verified[stored] = verified.Value;
-            if (reread) Interlocked.Increment(ref _reread);
+            _verified[stored] = proof.At;
+            if (proof.Reread) Interlocked.Increment(ref _reread);
             else Interlocked.Increment(ref _vouched);
             return true;
         }
@@ -649,13 +671,30 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
     /// <summary>A previous backup's chunks of the database, which a new backup hard-links when unchanged.</summary>
     sealed class PreviousChunks(PreviousFiles files, List<Manifest.ChunkEntry> chunks)
     {
+        bool[]? _intact;
+
         public string BackupId => files.BackupId;
 
         public Manifest.ChunkEntry? Candidate(int index, long size) =>
             index < chunks.Count && chunks[index].Size == size ? chunks[index] : null;
 
+        /// <summary>
+        /// Re-hashes every stored chunk of the previous backup now, one per core, so that linking them later costs no
+        /// reading: the direct database read then holds its read transaction only for reading and hashing the database.
+        /// </summary>
+        public void VerifyAll(CancellationToken ct)
+        {
+            var intact = new bool[chunks.Count];
+            Parallel.For(0, chunks.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct }, i =>
+                intact[i] = files.Intact(chunks[i].Stored, chunks[i].StoredSize, chunks[i].StoredSha256));
+            _intact = intact;
+        }
+
         /// <summary>Hard-links the old stored chunk into staging under the same name; false when it is damaged or linking is not possible.</summary>
-        public bool TryLink(Manifest.ChunkEntry old, string staging) => files.Link(old.Stored, old.StoredSize, old.StoredSha256, staging);
+        public bool TryLink(int index, Manifest.ChunkEntry old, string staging) =>
+            _intact is { } intact
+                ? intact[index] && files.LinkIntact(old.Stored, staging)
+                : files.Link(old.Stored, old.StoredSize, old.StoredSha256, staging);
     }
 
     static PreviousFiles? FindPreviousFiles(BackupRepository repo, IReadOnlyList<JameyComponent> components, IOperationObserver observer)
