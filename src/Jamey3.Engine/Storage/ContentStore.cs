@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using ZstdSharp;
 
@@ -27,6 +28,54 @@ public static class ContentStore
     /// </summary>
     public const int FastLevel = 1;
 
+    /// <summary>
+    /// Native libzstd (ZstdNet: linux, Windows and macOS on x64 and arm64) where it loads, about 0.6-0.75x the time of
+    /// the managed port at the same level and the same output size (bench/results/profile-2026-12-02.md); the managed
+    /// port (ZstdSharp) where it does not (linux-musl has no native build in the package). Both write standard zstd
+    /// frames, which ZstdSharp reads back everywhere.
+    /// </summary>
+    public static bool NativeCompression { get; } = ProbeNative();
+
+    static bool ProbeNative()
+    {
+        if (Environment.GetEnvironmentVariable("JAMEY3_ZSTD") == "managed") return false; // to compare the two
+        try { return NativeRoundTrip(); }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException
+            or TypeInitializationException or FileNotFoundException or FileLoadException) { return false; }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static bool NativeRoundTrip()
+    {
+        var probe = new byte[4096];
+        using var c = new ZstdNet.Compressor(new ZstdNet.CompressionOptions(1));
+        return new Decompressor().Unwrap(c.Wrap(probe)).Length == probe.Length;
+    }
+
+    /// <summary>Compresses <paramref name="source"/> into <paramref name="destination"/> (at least the compress bound); the compressed length.</summary>
+    static int CompressBlock(ReadOnlySpan<byte> source, byte[] destination, int level)
+    {
+        if (NativeCompression) return NativeBlock(source, destination, level);
+        if (blockCompressor is null || blockCompressorLevel != level) (blockCompressor, blockCompressorLevel) = (new Compressor(level), level);
+        return blockCompressor.Wrap(source, destination);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static int NativeBlock(ReadOnlySpan<byte> source, byte[] destination, int level)
+    {
+        nativeBlock ??= new ZstdNet.Compressor?[23];
+        var c = nativeBlock[level] ??= new ZstdNet.Compressor(NativeOptions(level));
+        return c.Wrap(source, destination, 0);
+    }
+
+    // One native context per thread and level, like the managed ones; options live as long as their contexts.
+    [ThreadStatic] static ZstdNet.Compressor?[]? nativeBlock;
+    static readonly ZstdNet.CompressionOptions?[] nativeOptions = new ZstdNet.CompressionOptions?[23];
+    static ZstdNet.CompressionOptions NativeOptions(int level)
+    {
+        lock (nativeOptions) return nativeOptions[level] ??= new ZstdNet.CompressionOptions(level);
+    }
+
     /// <summary>Writes a block already in memory (a chunk) to <paramref name="destination"/>; single-threaded, so callers can run several at once.</summary>
     /// <remarks>
     /// The whole block is compressed (no probe: the result is in memory anyway) and stored raw when it did not
@@ -46,10 +95,9 @@ public static class ContentStore
             ReadOnlySpan<byte> packed = default;
             if (compression == CompressionAlgorithm.Zstd)
             {
-                if (blockCompressor is null || blockCompressorLevel != level) (blockCompressor, blockCompressorLevel) = (new Compressor(level), level);
                 // A pooled output buffer: a fresh array per 1 MiB chunk churned the large-object heap (and the peak RSS).
                 rented = ArrayPool<byte>.Shared.Rent(Compressor.GetCompressBound(span.Length));
-                packed = rented.AsSpan(0, blockCompressor.Wrap(span, rented));
+                packed = rented.AsSpan(0, CompressBlock(span, rented, level));
                 if (span.Length >= 4096 && packed.Length > span.Length * IncompressibleRatio) compression = CompressionAlgorithm.None;
             }
             using var file = new FileStream(destination, IO.Durability.CreateOptions(unixMode));
@@ -211,12 +259,17 @@ public static class ContentStore
 
     public static string Hex(byte[] hash) => Convert.ToHexStringLower(hash);
 
-    static CompressionStream NewCompressor(Stream output, int level, int workers)
+    static Stream NewCompressor(Stream output, int level, int workers)
     {
+        if (NativeCompression && workers <= 1) return NativeStream(output, level);
         var z = new CompressionStream(output, level, leaveOpen: true);
         if (workers > 1) z.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_nbWorkers, workers);
         return z;
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static Stream NativeStream(Stream output, int level) =>
+        new ZstdNet.CompressionStream(new NonClosingStream(output), NativeOptions(level), ProbeSize);
 
     [ThreadStatic] static Compressor? probeCompressor;
 
@@ -224,8 +277,16 @@ public static class ContentStore
     {
         if (probe.Length < 4096) return false; // too small to judge; zstd's frame overhead is a few bytes
         // One probe compressor per thread: creating one per file cost more than the probe itself.
-        var compressed = (probeCompressor ??= new Compressor(1)).Wrap(probe);
-        return compressed.Length > probe.Length * IncompressibleRatio;
+        var buffer = ArrayPool<byte>.Shared.Rent(Compressor.GetCompressBound(probe.Length));
+        try
+        {
+            int compressed = NativeCompression ? NativeBlock(probe, buffer, 1) : (probeCompressor ??= new Compressor(1)).Wrap(probe, buffer);
+            return compressed > probe.Length * IncompressibleRatio;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Fills the buffer as far as the stream allows, so blocks are full-sized until the end.</summary>

@@ -54,6 +54,31 @@ public static partial class FileStatus
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException) { _noSyncRange = true; }
     }
 
+    /// <summary>
+    /// Flushes a file's data and size to disk. On Unix through a read-only descriptor (fsync needs no write access, and a
+    /// stored file may be read-only: it keeps its source's owner bits); on Windows through a handle that may write.
+    /// </summary>
+    public static void Flush(string path)
+    {
+        if (OperatingSystem.IsWindows()) { IO.Durability.FlushFile(path); return; }
+        int fd = Open(path, 0 /* O_RDONLY */);
+        if (fd < 0) throw new IOException($"Could not open '{path}' to flush it: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        try
+        {
+            if (Fsync(fd) != 0) throw new IOException($"Could not flush '{path}' to disk: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        }
+        finally { _ = Close(fd); }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
+
     [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
 

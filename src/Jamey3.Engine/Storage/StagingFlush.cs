@@ -24,7 +24,7 @@ public static class StagingFlush
             try
             {
                 if (FileStatus.Of(path) is { Links: > 1 }) { Interlocked.Increment(ref skipped); return; }
-                IO.Durability.FlushFile(path);
+                FileStatus.Flush(path);
                 Interlocked.Increment(ref flushed);
             }
             catch (Exception e)
