@@ -88,7 +88,7 @@ Describe 'Test-JameyBackup' {
         $result.Passed | Should -BeTrue
         $result.Mode | Should -Be Deep
         ($result.Components | Where-Object Component -ne Database).CountedItems | Should -Not -Contain $null
-        ($r | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message | Should -Match 'integrity_check and CheckIndex'
+        (@($r | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n") | Should -Match 'integrity_check and CheckIndex'
         { Test-JameyBackup -BackupPath $repo -BackupId $made[1].BackupId -Quick -Deep } | Should -Throw -ErrorId 'VerificationModeConflict,*'
     }
 

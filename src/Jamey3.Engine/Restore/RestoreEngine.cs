@@ -415,14 +415,16 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
         var results = new BackupContent.Extracted?[files.Count];
         var left = components.ToDictionary(c => c, c => files.Count(f => f.Component == c));
         var gate = new object();
-        int started = 0;
-        void Add(long n) { lock (gate) progress.Add(n); }
+        int finished = 0;
+        void Add(long n) { lock (gate) progress.Add(n); } // throttled: a record at most every 250 ms
+        // One forced record per component, not per file: a host that reads its child's output late (or a full pipe)
+        // must not stall the restore.
+        progress.StartItem(0, $"{string.Join(", ", components)}: {files.Count} file(s)");
         // A component with no files is extracted at once.
         foreach (var c in components.Where(c => left[c] == 0)) Hook($"prepare:extracted:{c}");
         ParallelExtraction.Run(files.Count, i => files[i].Size, (i, token) =>
         {
             var f = files[i];
-            lock (gate) progress.StartItem(started++, $"{files.Count} file(s) of {string.Join(", ", components)}: {f.Path}");
             try
             {
                 results[i] = backup.Extract(f, destinations[i], RestoredModes.FileMode(f), Add, token);
@@ -434,7 +436,9 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
         }, i =>
         {
             var c = files[i].Component;
-            if (--left[c] == 0) Hook($"prepare:extracted:{c}");
+            if (--left[c] != 0) return;
+            lock (gate) progress.StartItem(++finished, $"{c} extracted ({finished} of {components.Count})");
+            Hook($"prepare:extracted:{c}");
         }, ParallelExtraction.DefaultWorkers, ct);
 
         // Problems in the manifest's order, whichever file finished first.
