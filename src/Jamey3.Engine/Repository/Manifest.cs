@@ -164,7 +164,8 @@ public sealed class Manifest
         return m;
     }
 
-    void Validate(string manifestPath)
+    /// <summary>The checks every reader of a manifest applies (<see cref="Load"/> and the listing's <see cref="ManifestReader"/>).</summary>
+    internal void Validate(string manifestPath)
     {
         // Only a newer format is cured by a newer Jamey3; one below 1 was never written by any version.
         if (Format < 1)
