@@ -23,7 +23,9 @@ param(
     [ValidateSet('Engine', 'Pester', 'Rules')]
     [string[]] $Suite = @('Engine', 'Pester', 'Rules'),
     # Passed to Pester's filter (test names or tags).
-    [string[]] $PesterTag
+    [string[]] $PesterTag,
+    # Lay the module out with IL only: skips the ReadyToRun step (quicker builds while iterating).
+    [switch] $NoReadyToRun
 )
 
 $ErrorActionPreference = 'Stop'
@@ -102,6 +104,7 @@ function Invoke-Build {
     foreach ($file in 'Jamey3.Commands.dll', 'Jamey3.Commands.pdb', 'Jamey3.Model.dll', 'Jamey3.Model.pdb') {
         Copy-Item (Join-Path $commandsBin $file) $moduleDir
     }
+    if (-not $NoReadyToRun) { Add-ReadyToRunCode -Dependencies $deps }
     Copy-Item (Join-Path $root 'Jamey3.psd1') $moduleDir
     Copy-Item (Join-Path $root 'src/Module/*') $moduleDir -Recurse -Exclude 'Help'
     Copy-Item (Join-Path $root 'LICENSE'), (Join-Path $root 'CHANGELOG.md') $moduleDir
@@ -116,6 +119,27 @@ function Invoke-Build {
         Invoke-Native dotnet @('pwsh', '-NoProfile', '-NonInteractive', '-File', $helpScript, '-ModulePath', (Join-Path $moduleDir 'Jamey3.psd1'), '-SourcePath', (Join-Path $root 'src/Module/Help'))
     }
     Write-Host "Module built in $moduleDir"
+}
+
+<#
+Replaces Jamey3's own assemblies in the layout with ReadyToRun images for the building machine's OS and architecture:
+a scheduled run's pwsh then JITs much less at import and at the first cmdlet call. The images keep their IL, so on any
+other platform the runtime ignores the precompiled code and compiles as it always did. Third-party assemblies stay as
+published (Lucene and the SDKs load only when a cmdlet needs them).
+#>
+function Add-ReadyToRunCode([string] $Dependencies) {
+    $rid = [System.Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier
+    $r2r = Join-Path $out 'r2r'
+    try {
+        foreach ($project in 'src/Jamey3.Engine/Jamey3.Engine.csproj', 'src/Jamey3.Commands/Jamey3.Commands.csproj') {
+            Invoke-Native dotnet @('publish', (Join-Path $root $project), '-c', $Configuration, '-r', $rid, '--self-contained', 'false',
+                '-p:PublishReadyToRun=true', '-o', $r2r, '--nologo', '-v', 'quiet', '-clp:ErrorsOnly')
+        }
+        # Each image with the symbols of the build it came from, so stack traces keep their line numbers.
+        Copy-Item (Join-Path $r2r 'Jamey3.Engine.*') $Dependencies -Include '*.dll', '*.pdb' -Force
+        Copy-Item (Join-Path $r2r 'Jamey3.Commands.*'), (Join-Path $r2r 'Jamey3.Model.*') $moduleDir -Include '*.dll', '*.pdb' -Force
+    }
+    finally { if (Test-Path $r2r) { Remove-Item $r2r -Recurse -Force } }
 }
 
 function Read-TrxCounts([string] $trx) {
