@@ -493,7 +493,8 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
     /// <summary>
     /// Opens what was staged, every component side by side. The content hashes already proved every byte equals what
     /// the backup captured; this proves the copy is one Jamey can open: the database header against the file and the
-    /// manifest, every Lucene footer checksum, every index opened with the manifest's document count. With
+    /// manifest, every Lucene footer checksum, every index opened with the manifest's document count, and quick_check with
+    /// the row counts of the database (a page damaged in the live database before capture is never swapped in). With
     /// <see cref="RestoreRequest.Deep"/>, integrity_check and row counts, and CheckIndex, as well.
     /// </summary>
     void CheckStaged(Manifest manifest, IReadOnlyList<JameyComponent> components, string newRoot, bool deep, List<JameyBackupProblem> problems, CancellationToken ct)
@@ -503,7 +504,7 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
         var toCheck = components.Where(c => !problems.Any(p => p.Component == c)).ToList();
         _observer.Progress(new JameyProgress(Activity, $"Checking {string.Join(", ", toCheck)}", 0, components.Count, 0, 0));
         var entries = toCheck.Select(c => manifest.Components.First(e => e.Component == c)).ToList();
-        var outcomes = ComponentChecks.Run(newRoot, entries, manifest.Files, deep ? CheckDepth.Deep : CheckDepth.Usable,
+        var outcomes = ComponentChecks.Run(newRoot, entries, manifest.Files, deep ? CheckDepth.Deep : CheckDepth.Standard,
             ParallelExtraction.DefaultWorkers, ct);
         for (int i = 0; i < components.Count; i++)
         {

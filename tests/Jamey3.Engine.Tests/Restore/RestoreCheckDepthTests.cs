@@ -91,7 +91,7 @@ public sealed class RestoreCheckDepthTests : RestoreTestBase
     }
 
     [Fact]
-    public void ADatabasePageDamagedBeforeCapture_FailsTheFullTestsQuickCheck_AndDeepRestoreRefusesIt()
+    public void ADatabasePageDamagedBeforeCapture_FailsTheFullTestsQuickCheck_AndEveryRestoreRefusesIt()
     {
         Create(Data, 65);
         var backup = Backup(compression: CompressionAlgorithm.None);
@@ -121,6 +121,9 @@ public sealed class RestoreCheckDepthTests : RestoreTestBase
         Assert.Equal(VerificationMode.Deep, deep.Mode);
         Assert.Contains(deep.Problems, p => p.Component == JameyComponent.Database && p.Message.StartsWith("integrity_check: ", StringComparison.Ordinal));
 
+        var plain = Assert.Throws<BackupVerificationFailedException>(() => new RestoreEngine().Run(Request(backup.BackupId)));
+        Assert.Contains(plain.Problems, p => p.Component == JameyComponent.Database && p.Message.StartsWith("quick_check: ", StringComparison.Ordinal));
+        Assert.Equal(before, HashData(Data));
         var e = Assert.Throws<BackupVerificationFailedException>(() => new RestoreEngine().Run(Request(backup.BackupId) with { Deep = true }));
         Assert.Contains(e.Problems, p => p.Component == JameyComponent.Database && p.Message.StartsWith("integrity_check: ", StringComparison.Ordinal));
         Assert.Equal(before, HashData(Data));
