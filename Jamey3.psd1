@@ -24,6 +24,7 @@
         'Register-JameyBackupSchedule'
         'Get-JameyBackupSchedule'
         'Unregister-JameyBackupSchedule'
+        'Copy-JameyBackup'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

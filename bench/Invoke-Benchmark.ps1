@@ -20,7 +20,10 @@
          restic restore, borg extract and cp -a + sync), flushed before the clock stops;
       6. runs the simulated Jamey alone and then while a Jamey3 backup runs (LIVE phase: its
          insert rate and the WAL's peak size);
-      7. verifies: Test-JameyBackup (full and -Quick) against restic check --read-data.
+      7. verifies: Test-JameyBackup (full and -Quick) against restic check --read-data;
+      8. COPIES the first and then the second Jamey3 backup to a fresh prefix of a local Azurite
+         (Copy-JameyBackup, once per -CopyModes entry, in rotating order): time, bytes sent,
+         throughput, and the second copy's bytes as a share of the first's.
     Once per run, -CatalogBackups backups (one real backup cloned with hard links under earlier
     ids) are listed with Get-JameyBackup and planned for retention.
     Peers: restic, borg (unencrypted, zstd 3), sqlite3 .backup + tar | zstd, cp -a.
@@ -78,7 +81,13 @@ param(
     # Delete the generated dataset at the end (it is kept, and reused, by default).
     [switch] $RemoveDataset,
     # Do not run anything: rebuild the tables and the Markdown from an earlier run's JSON.
-    [string] $FromResults
+    [string] $FromResults,
+    # The copy phase's variants (rotated per repetition); 'plain' copies unencrypted. An encrypted variant plugs in
+    # here (its name is passed to Get-CopyArguments below); an empty list skips the phase.
+    [ValidateSet('plain')]
+    [string[]] $CopyModes = @('plain'),
+    # Only the copy phase: one Jamey3 backup tool, no peers, no restore, live writer, verification or catalog.
+    [switch] $CopyOnly
 )
 
 $ErrorActionPreference = 'Stop'
@@ -89,6 +98,8 @@ $env:NO_COLOR = '1'
 $inv = [cultureinfo]::InvariantCulture
 
 if (-not $IsLinux) { throw 'This benchmark runs on Linux (it uses /usr/bin/time, /proc and Debian packages).' }
+
+if ($CopyOnly) { $SkipRestore = $true; $SkipVerify = $true; $SkipLiveWriter = $true; $CatalogBackups = 0 }
 
 $root = Split-Path $PSScriptRoot -Parent
 $module = Join-Path $root 'out/Jamey3/Jamey3.psd1'
@@ -212,6 +223,8 @@ $backupTools = @(
         Command = { param($D, $R, $Phase) $pwshStep + @('-Operation', 'Import') } }
 )
 
+if ($CopyOnly) { $backupTools = @($backupTools | Where-Object Name -eq 'jamey-zstd') }
+
 # Start-up costs of a scheduled run, measured in the same rotation as the backups (not backups themselves).
 $startupTools = @(
     [pscustomobject]@{ Name = 'pwsh-bare'; Label = 'dotnet pwsh start-up alone'; Jamey = $false
@@ -260,6 +273,7 @@ if ($FromResults) {
     $changes = @($loaded.changes)
     $liveRuns = @(if ($loaded.PSObject.Properties['live']) { $loaded.live })
     $catalog = if ($loaded.PSObject.Properties['catalog']) { $loaded.catalog } else { $null }
+    $copyRuns = @(if ($loaded.PSObject.Properties['copies']) { $loaded.copies })
     $SizeMB = $meta.sizeMB; $Repetitions = $meta.repetitions; $Seed = $meta.seed; $WriteSeconds = $meta.writeSeconds
     $cacheMode = $meta.cache
 }
@@ -414,6 +428,63 @@ else {
         Write-Status ("  {0,-7} {1,-13} {2,7:0.00} s{3}, cpu {4:0.0} s, rss {5:0} MB" -f $Phase, $Tool.Name, $s.wallSeconds, $extra, $s.cpuSeconds, $s.peakRssMB)
     }
 
+    <#
+    The copy phase: a local Azurite (tests/services, installed by build.ps1 -Task Setup), its development account
+    through the environment (as a user's credential would come), one fresh prefix per repetition and mode. The first
+    Jamey3 backup is copied, then the second (after the change): the second sends only what changed.
+    #>
+    $azurite = $null
+    function Start-Azurite {
+        $exe = Join-Path $root 'tests/services/node_modules/.bin/azurite-blob'
+        if (-not (Test-Path $exe)) { throw "Azurite is missing ('$exe'): run build.ps1 -Task Setup, or pass -CopyModes @() to skip the copy phase." }
+        $l = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0); $l.Start(); $port = $l.LocalEndpoint.Port; $l.Stop()
+        $psi = [System.Diagnostics.ProcessStartInfo]::new($exe)
+        foreach ($a in '--blobHost', '127.0.0.1', '--blobPort', "$port", '--location', (Join-Path $WorkPath 'azurite'), '--skipApiVersionCheck', '--silent') { $psi.ArgumentList.Add($a) }
+        $psi.UseShellExecute = $false; $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
+        $p = [System.Diagnostics.Process]::Start($psi)
+        $deadline = [DateTime]::UtcNow.AddSeconds(60)
+        while ($true) {
+            try { $c = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $port); $c.Dispose(); break }
+            catch { if ($p.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "Azurite did not start on 127.0.0.1:$port." }; Start-Sleep -Milliseconds 100 }
+        }
+        # The emulator's published development account (not a secret).
+        $env:AZURE_STORAGE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
+        $env:JAMEY3_AZURE_ENDPOINT = "http://127.0.0.1:$port/devstoreaccount1"
+        $p
+    }
+    function Stop-Azurite {
+        if (-not $azurite.HasExited) { $azurite.Kill($true); $azurite.WaitForExit(10000) | Out-Null }
+        Remove-Item Env:AZURE_STORAGE_KEY, Env:JAMEY3_AZURE_ENDPOINT -ErrorAction Ignore
+        Remove-Item (Join-Path $WorkPath 'azurite') -Recurse -Force -ErrorAction Ignore
+    }
+    # Extra Copy-JameyBackup arguments of a mode (an encrypted mode adds its recipient here).
+    function Get-CopyArguments([string] $Mode) { switch ($Mode) { default { @() } } }
+    $copyRuns = [System.Collections.Generic.List[object]]::new()
+    function Measure-Copies([int] $Rep, [string] $Repository, [long] $SourceBytes) {
+        if (-not $azurite) { $script:azurite = Start-Azurite }
+        $ids = @(Get-ChildItem (Join-Path $Repository 'backups') -Directory | Sort-Object Name | Select-Object -First 2 -ExpandProperty Name)
+        foreach ($mode in @(Get-Rotated $CopyModes ($Rep - 1))) {
+            $url = "azure://devstoreaccount1/bench/run$Rep-$mode-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+            $run = [ordered]@{ repetition = $Rep; mode = $mode }
+            foreach ($which in 'first', 'second') {
+                $id = $ids[$(if ($which -eq 'first') { 0 } else { 1 })]
+                Clear-PageCache
+                $m = Invoke-Measured ($pwshStep + @('-Operation', 'Copy', '-BackupPath', $Repository, '-BackupId', $id, '-Destination', $url) + (Get-CopyArguments $mode))
+                $child = $m.Output | Where-Object { $_.StartsWith('{"operation"') } | Select-Object -Last 1 | ConvertFrom-Json
+                $t = [pscustomobject]@{ Name = "copy-$mode"; Jamey = $true }
+                Add-Sample $Rep "copy-$which" $t $m $SourceBytes $child.detail.bytesSent
+                $run["$($which)BytesSent"] = $child.detail.bytesSent
+                $run["$($which)Seconds"] = $child.operationSeconds
+                $run["$($which)ObjectsSent"] = $child.detail.objectsSent
+                $run["$($which)ObjectsPresent"] = $child.detail.objectsPresent
+            }
+            $run.secondShare = if ($run.firstBytesSent) { [math]::Round($run.secondBytesSent / $run.firstBytesSent, 4) } else { $null }
+            $copyRuns.Add([pscustomobject]$run)
+            Write-Status ("  copy    {0,-13} first {1:0.0} MB in {2:0.00} s, second {3:0.00} MB ({4:0.00}% of the first) in {5:0.00} s" -f $mode,
+                ($run.firstBytesSent / 1MB), $run.firstSeconds, ($run.secondBytesSent / 1MB), (100 * $run.secondShare), $run.secondSeconds)
+        }
+    }
+
     for ($rep = 1; $rep -le $Repetitions; $rep++) {
         $runDir = Join-Path $WorkPath "run-$rep"
         if (Test-Path $runDir) { Remove-Item $runDir -Recurse -Force }
@@ -455,7 +526,7 @@ else {
         }
 
         # Start-up of a scheduled run: a bare pwsh against pwsh + Import-Module + one cmdlet call.
-        foreach ($t in @(Get-Rotated $startupTools ($rep - 1))) {
+        foreach ($t in @(if (-not $CopyOnly) { Get-Rotated $startupTools ($rep - 1) })) {
             Clear-PageCache
             $m = Invoke-Measured (& $t.Command $repos['jamey-zstd'])
             Add-Sample $rep 'start-up' $t $m 0 0
@@ -494,13 +565,16 @@ else {
             }
         }
 
+        if ($CopyModes.Count -gt 0) { Measure-Copies -Rep $rep -Repository $repos['jamey-zstd'] -SourceBytes (Get-TreeBytes $data) }
+
         if (-not $KeepRuns) { Remove-Item $runDir -Recurse -Force }
         # The raw samples so far, in case a later repetition fails (re-render them with -FromResults).
         New-Item -ItemType Directory -Force -Path $ResultsPath | Out-Null
-        [ordered]@{ meta = $meta; changes = $changes; live = $liveRuns; samples = $samples } | ConvertTo-Json -Depth 6 |
+        [ordered]@{ meta = $meta; changes = $changes; live = $liveRuns; copies = $copyRuns; samples = $samples } | ConvertTo-Json -Depth 6 |
             Set-Content (Join-Path $ResultsPath "$($meta.date)-$($SizeMB)MB.json")
     }
     if ($CatalogBackups -gt 0) { $catalog = Measure-Catalog -Count $CatalogBackups }
+    if ($azurite) { Stop-Azurite }
 
     $meta.loadAverageAfter = (Get-Content /proc/loadavg).Split(' ')[0..2] -join ' '
     $meta.finishedAt = (Get-Date).ToUniversalTime().ToString('o', $inv)
@@ -550,6 +624,14 @@ foreach ($phase in 'first', 'second', 'unchanged', 'verify', 'restore') {
         if ($of.Count -eq 0) { continue }
         Add-Row $phase $t.Name "$($t.Label)$(if ($t.Jamey) { ' (fresh pwsh, wall)' })" ($of | ForEach-Object wallSeconds) $of
         if ($t.Jamey) { Add-Row $phase "$($t.Name)-inproc" "$($t.Label) (in-process)" ($of | ForEach-Object inProcessSeconds) $of }
+    }
+}
+foreach ($phase in 'copy-first', 'copy-second') {
+    foreach ($tool in @($samples | Where-Object phase -eq $phase | ForEach-Object tool | Select-Object -Unique)) {
+        $of = @($samples | Where-Object { $_.phase -eq $phase -and $_.tool -eq $tool })
+        $label = "Copy-JameyBackup to Azurite, $($tool -replace '^copy-')"
+        Add-Row $phase $tool "$label (fresh pwsh, wall)" ($of | ForEach-Object wallSeconds) $of
+        Add-Row $phase "$tool-inproc" "$label (in-process)" ($of | ForEach-Object inProcessSeconds) $of
     }
 }
 $startup = @($samples | Where-Object tool -eq 'pwsh-startup')
@@ -674,7 +756,9 @@ $ratios | Format-Table Phase, Ratio, Median, PerRep -AutoSize | Out-String -Widt
 
 # The performance targets, each against the figure of this run: met, missed, or not measured.
 function Get-RatioMedian([string] $Phase, [string] $Description) {
-    ($ratios | Where-Object { $_.Phase -eq $Phase -and $_.Ratio -eq $Description } | Select-Object -First 1).Median
+    # Null when the run did not measure it (-CopyOnly has no peers).
+    $r = $ratios | Where-Object { $_.Phase -eq $Phase -and $_.Ratio -eq $Description } | Select-Object -First 1
+    if ($r) { $r.Median }
 }
 $targets = [System.Collections.Generic.List[object]]::new()
 function Add-Target([string] $What, [string] $Limit, $Measured, [scriptblock] $Met) {
@@ -701,6 +785,8 @@ Add-Target "Get-JameyBackup over $(if ($catalog) { $catalog.backups } else { 100
 Add-Target "retention planning over $(if ($catalog) { $catalog.backups } else { 1000 }) backups, s" '≤ 5' $(if ($catalog) { $catalog.retentionplanSeconds }) { $args[0] -le 5 }
 Add-Target 'live writer: insert rate during a backup / alone' '≥ 0.9' (Get-RatioMedian 'live' 'simulated Jamey''s insert rate: during a backup / alone') { $args[0] -ge 0.9 }
 Add-Target 'live writer: WAL peak during a backup / alone' '≤ 1 (no growth)' $(if ($liveAlone) { [math]::Round($liveWith / $liveAlone, 2) }) { $args[0] -le 1 }
+$plainCopies = @($copyRuns | Where-Object mode -eq 'plain')
+Add-Target 'second copy after a small change: bytes sent / first copy''s' '≤ 0.02' $(if ($plainCopies.Count) { Get-Median ($plainCopies | ForEach-Object secondShare) }) { $args[0] -le 0.02 }
 $targets | Format-Table -AutoSize | Out-String -Width 250 | Write-Host
 
 #endregion
@@ -709,7 +795,7 @@ $targets | Format-Table -AutoSize | Out-String -Width 250 | Write-Host
 
 New-Item -ItemType Directory -Force -Path $ResultsPath | Out-Null
 $base = Join-Path $ResultsPath "$($meta.date)-$($SizeMB)MB"
-[ordered]@{ meta = $meta; rows = $rows; ratios = $ratios; targets = $targets; changes = $changes; live = $liveRuns; catalog = $catalog; samples = $samples } |
+[ordered]@{ meta = $meta; rows = $rows; ratios = $ratios; targets = $targets; changes = $changes; live = $liveRuns; catalog = $catalog; copies = $copyRuns; samples = $samples } |
     ConvertTo-Json -Depth 6 | Set-Content "$base.json"
 
 function Format-Cell($v) { if ($null -eq $v) { '—' } elseif ($v -is [double]) { $v.ToString('0.##', $inv) } else { "$v" } }
@@ -745,6 +831,20 @@ foreach ($r in $ratios) { [void]$md.AppendLine("| $($r.Phase) | $($r.Ratio) | $(
 [void]$md.AppendLine('|---|---|---:|---|')
 foreach ($t in $targets) { [void]$md.AppendLine("| $($t.Target) | $($t.Limit) | $(Format-Cell $t.Measured) | $($t.Status) |") }
 [void]$md.AppendLine()
+if ($copyRuns.Count -gt 0) {
+    [void]$md.AppendLine('Off-site copy (Copy-JameyBackup to a local Azurite, in-process time; median over repetitions; the second copy is of the backup taken after the change):')
+    [void]$md.AppendLine()
+    [void]$md.AppendLine('| mode | first: MB sent | first s | first MB/s | second: MB sent | second s | second / first bytes (per repetition) |')
+    [void]$md.AppendLine('|---|---:|---:|---:|---:|---:|---|')
+    foreach ($mode in @($copyRuns | ForEach-Object mode | Select-Object -Unique)) {
+        $of = @($copyRuns | Where-Object mode -eq $mode)
+        $fb = Get-Median ($of | ForEach-Object firstBytesSent); $fs = Get-Median ($of | ForEach-Object firstSeconds)
+        $sb = Get-Median ($of | ForEach-Object secondBytesSent); $ss = Get-Median ($of | ForEach-Object secondSeconds)
+        $shares = ($of | ForEach-Object { '{0:0.####}' -f $_.secondShare }) -join ', '
+        [void]$md.AppendLine("| $mode | $(Format-Cell ([math]::Round($fb / $MB, 2))) | $(Format-Cell ([math]::Round($fs, 2))) | $(Format-Cell $(if ($fs -gt 0) { [math]::Round($fb / $MB / $fs, 1) })) | $(Format-Cell ([math]::Round($sb / $MB, 3))) | $(Format-Cell ([math]::Round($ss, 2))) | $shares |")
+    }
+    [void]$md.AppendLine()
+}
 [void]$md.AppendLine('What the peers do not do, so read them as throughput references, not equivalents:')
 [void]$md.AppendLine()
 [void]$md.AppendLine('- borg (`-e none`, zstd level 3) reads the live files as they are too, deduplicates by content-defined chunks, and here stores unencrypted.')

@@ -12,7 +12,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)]
-    [ValidateSet('Import', 'FirstCall', 'Backup', 'Verify', 'QuickVerify', 'Restore', 'List', 'RetentionPlan')]
+    [ValidateSet('Import', 'FirstCall', 'Backup', 'Verify', 'QuickVerify', 'Restore', 'List', 'RetentionPlan', 'Copy')]
     [string] $Operation,
     [Parameter(Mandatory)]
     [string] $ModulePath,
@@ -23,7 +23,9 @@ param(
     # Restore: the empty folder the newest backup is restored into.
     [string] $Destination,
     # RetentionPlan: how many backups the planned policy keeps.
-    [int] $MaxBackups = 10
+    [int] $MaxBackups = 10,
+    # Copy: the backup to copy to -Destination (a path or URL; credentials come from the environment).
+    [string] $BackupId
 )
 
 $ErrorActionPreference = 'Stop'
@@ -52,6 +54,14 @@ switch ($Operation) {
     }
     'RetentionPlan' {
         $detail.removed = @(Remove-JameyBackup -BackupPath $BackupPath -Retention -MaxBackups $MaxBackups -RetentionDays 36500 -WhatIf).Count
+    }
+    'Copy' {
+        $result = Copy-JameyBackup -BackupPath $BackupPath -BackupId $BackupId -Destination $Destination -Confirm:$false
+        $detail.backupId = $result.BackupId
+        $detail.bytesSent = $result.BytesSent
+        $detail.objectsSent = $result.ObjectsSent
+        $detail.objectsPresent = $result.ObjectsPresent
+        $detail.objectCount = $result.ObjectCount
     }
     'Backup' {
         $backup = New-JameyBackup -DataPath $DataPath -BackupPath $BackupPath -Compression $Compression -Confirm:$false

@@ -98,7 +98,8 @@ public sealed class RemoteRepository
                 var m = await ReadManifestAsync(id, ct).ConfigureAwait(false);
                 b = ToBackup(m);
             }
-            catch (Exception e) when (e is JameyException { Kind: JameyErrorKind.InvalidData or JameyErrorKind.NotFound } && e is not ObjectStoreNotFoundException)
+            // Damage of this one backup (its manifest or index, or an envelope that does not open), never the store failing.
+            catch (JameyException e) when (e is RemoteManifestException or BackupNotFoundException || (e is not ObjectStoreException && e.Kind == JameyErrors.InvalidManifest.Kind))
             {
                 b = new JameyBackup
                 {
