@@ -191,7 +191,7 @@ public abstract class RemoteRetentionTests : IDisposable
                     var r = await retention.RunAsync(otherRepo, new RemoteRetentionRequest { MaxBackups = 1, GracePeriod = TimeSpan.Zero });
                     if (r.Garbage!.Swept) sweeps++;
                     if (r.Garbage.SweepSkipped is not null) refused++;
-                    runs++;
+                    Interlocked.Increment(ref runs);
                     runsWhileListed.Release();
                     await Task.Delay(20);
                 }
@@ -211,7 +211,10 @@ public abstract class RemoteRetentionTests : IDisposable
             };
             var run = await Task.Run(() => copier.CopyAsync(new CopyRequest(Repo, store) { BackupIds = [b4.BackupId] }));
             Assert.Empty(run.Failures);
-            await Task.Delay(300);
+            // Two whole retention runs that began after b4 was published: they remove b3 and sweep on.
+            int target = Volatile.Read(ref runs) + 2;
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (Volatile.Read(ref runs) < target && DateTime.UtcNow < deadline && !retentionLoop.IsCompleted) await Task.Delay(50);
             done.Cancel();
             await retentionLoop;
 
