@@ -78,3 +78,53 @@ catch { 'error ' + `$_.Exception.InnerException.ErrorId }
         "$root/wrong.out" | Should -Not -Exist
     }
 }
+
+Describe 'Keys and recipients of an encrypted repository' -Tag 'Encryption' {
+    It 'New-JameyBackupKey makes an owner-only age identity, and Add/Remove-JameyBackupRecipient re-wrap the repository key' {
+        $dest = Join-Path $root 'encrypted-destination'
+        $script = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$(Get-JameyModulePath)'
+`$owner = New-JameyBackupKey -Path '$root/owner.txt'
+`$laptop = New-JameyBackupKey -Path '$root/laptop.txt'
+'owner ' + `$owner.Recipient
+'mode ' + [IO.File]::GetUnixFileMode('$root/owner.txt')
+try { New-JameyBackupKey -Path '$root/owner.txt' } catch { 'again ' + `$_.FullyQualifiedErrorId }
+# The destination is set up as a first copy does (the engine's keyring, from the module's own load context).
+`$engine = [Reflection.Assembly]::Load('Jamey3.Engine')
+`$material = [Activator]::CreateInstance(`$engine.GetType('Jamey3.Engine.Encryption.RepositoryKeyMaterial'))
+`$material.GetType().GetProperty('KeyFile').SetValue(`$material, '$root/host.key')
+`$list = [Collections.Generic.List[string]]::new(); `$list.Add(`$owner.Recipient)
+`$material.GetType().GetProperty('Recipients').SetValue(`$material, `$list)
+`$open = `$engine.GetType('Jamey3.Engine.Stores.ObjectStores').GetMethods() | Where-Object { `$_.Name -eq 'Open' -and `$_.GetParameters()[0].ParameterType -eq [string] }
+`$store = `$open.Invoke(`$null, @('$dest', `$null))
+`$store.EnsureExistsAsync(`$true, [Threading.CancellationToken]::None).GetAwaiter().GetResult()
+`$engine.GetType('Jamey3.Engine.Encryption.RepositoryKeyring').GetMethod('CreateAsync').Invoke(`$null, @(`$store, `$material, 'pester', [Threading.CancellationToken]::None)).GetAwaiter().GetResult().Dispose()
+Add-JameyBackupRecipient -BackupPath '$dest' -Recipient `$laptop.Recipient -IdentityFile '$root/owner.txt' -WhatIf
+'after whatif ' + (Get-Content '$dest/keys/recipients.json' -Raw).Contains(`$laptop.Recipient)
+'added ' + ((Add-JameyBackupRecipient -BackupPath '$dest' -Recipient `$laptop.Recipient -IdentityFile '$root/owner.txt').Recipient -join ',')
+'removed ' + ((Remove-JameyBackupRecipient -BackupPath '$dest' -Recipient `$owner.Recipient -IdentityFile '$root/laptop.txt' -Confirm:`$false).Recipient -join ',')
+try { Add-JameyBackupRecipient -BackupPath '$dest' -Recipient `$owner.Recipient -IdentityFile '$root/owner.txt' -Confirm:`$false } catch { 'removed key ' + `$_.FullyQualifiedErrorId }
+try { Add-JameyBackupRecipient -BackupPath '$dest' -Recipient `$owner.Recipient -Confirm:`$false } catch { 'noidentity ' + `$_.FullyQualifiedErrorId }
+"@
+        $out = Invoke-ChildPwsh -Script $script
+        $text = $out -join "`n"
+        $owner = (($out | Where-Object { $_ -like 'owner *' }) -split ' ')[1]
+        $owner | Should -Match '^age1[0-9a-z]{58}$' -Because $text
+        (& age-keygen -y (Join-Path $root 'owner.txt')) | Should -Be $owner
+        $out | Should -Contain 'mode UserRead, UserWrite'
+        $out | Should -Contain 'again AgeKeyFileExists,Jamey3.Commands.Cmdlets.NewJameyBackupKeyCommand'
+        $out | Should -Contain 'after whatif False'
+        $laptop = (& age-keygen -y (Join-Path $root 'laptop.txt'))
+        $out | Should -Contain "added $owner,$laptop"
+        $out | Should -Contain "removed $laptop"
+        $out | Should -Contain 'removed key AgeNoIdentityMatches,Jamey3.Commands.Cmdlets.AddJameyBackupRecipientCommand'
+        $out | Should -Contain 'noidentity RepositoryPrivateKeyMissing,Jamey3.Commands.Cmdlets.AddJameyBackupRecipientCommand'
+        # The standard tool: the remaining key opens the re-wrapped repository key, the removed one no longer does.
+        & age -d -i (Join-Path $root 'laptop.txt') -o (Join-Path $root 'recovered.key') (Join-Path $dest 'keys/repository.age')
+        $LASTEXITCODE | Should -Be 0
+        (Get-Content (Join-Path $root 'recovered.key') -Raw) | Should -Match 'JAMEY3-REPOSITORY-KEY-1'
+        & age -d -i (Join-Path $root 'owner.txt') -o (Join-Path $root 'removed.key') (Join-Path $dest 'keys/repository.age') 2>$null
+        $LASTEXITCODE | Should -Not -Be 0
+    }
+}

@@ -139,7 +139,7 @@ public sealed class RemoteVerifier(IOperationObserver? observer = null)
                 // Stored bytes against the index's hash, then (opened and decompressed) the content against its name.
                 using var raw = RemoteBackupSource.Wait(repo.OpenObjectAsync(o.Name, ct));
                 using var sealedBytes = new VerifyingStream(raw, o.StoredSize, o.StoredSha256, $"object '{key}'", "stored");
-                using var opened = repo.Codec.Open(sealedBytes);
+                using var opened = repo.Codec.Open(sealedBytes, key);
                 using var content = new VerifyingStream(ContentStore.OpenContent(opened, part.Object.Compression), part.Size, part.ContentSha256,
                     $"object '{key}'", "content");
                 var (length, _) = ContentStore.Hash(new BoundedReadStream(content, part.Size, leaveOpen: true), null, ct);
