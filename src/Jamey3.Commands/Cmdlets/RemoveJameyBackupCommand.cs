@@ -1,6 +1,8 @@
 using System.Management.Automation;
 using Jamey3.Commands.Infrastructure;
+using Jamey3.Engine.Remote;
 using Jamey3.Engine.Retention;
+using Jamey3.Engine.Stores;
 
 namespace Jamey3.Commands.Cmdlets;
 
@@ -63,6 +65,15 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
     [ValidateRange(0, 86400)]
     public int LockTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// A remote repository (a URL -BackupPath): how long an object no backup needs stays before it is deleted (the time
+    /// between garbage collection's marking and its sweep, which a later run does). Default 24 hours.
+    /// </summary>
+    [Parameter(ParameterSetName = ById)]
+    [Parameter(ParameterSetName = ByInputObject)]
+    [Parameter(ParameterSetName = RetentionSet)]
+    public TimeSpan GracePeriod { get; set; } = RemoteGarbageCollector.DefaultGracePeriod;
+
     /// <summary>Write one decision per removed backup; without it the command writes nothing, as Remove-Item does.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -73,10 +84,14 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
         {
             case ByInputObject:
                 foreach (var b in InputObject!)
-                    RemoveNamed(BackupTarget.RepositoryOf(b).Root, [b.BackupId]);
+                {
+                    if (b.RepositoryPath is { } r && StoreLocation.LooksLikeUrl(r)) RemoveRemote(r, new RemoteRetentionRequest { BackupIds = [b.BackupId], Force = Force });
+                    else RemoveNamed(BackupTarget.RepositoryOf(b).Root, [b.BackupId]);
+                }
                 break;
             case ById:
-                RemoveNamed(ResolveBackupPath(BackupPath), BackupId!);
+                if (BackupPath is { } url && StoreLocation.LooksLikeUrl(url)) RemoveRemote(url, new RemoteRetentionRequest { BackupIds = BackupId!, Force = Force });
+                else RemoveNamed(ResolveBackupPath(BackupPath), BackupId!);
                 break;
             case RollbackSet:
                 var data = ResolveDataPath(DataPath);
@@ -118,6 +133,14 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
     {
         if (ParameterSetName != RetentionSet) return;
         var bound = MyInvocation.BoundParameters;
+        if (BackupPath is { } url && StoreLocation.LooksLikeUrl(url))
+        {
+            var settings = RetentionRequest.FromSettings(url, Settings,
+                bound.ContainsKey(nameof(MaxBackups)) ? MaxBackups : null,
+                bound.ContainsKey(nameof(RetentionDays)) ? RetentionDays : null);
+            RemoveRemote(url, new RemoteRetentionRequest { MaxBackups = settings.MaxBackups, MaxAge = settings.MaxAge });
+            return;
+        }
         var repository = ResolveBackupPath(BackupPath);
         var policy = RetentionRequest.FromSettings(repository, Settings,
             bound.ContainsKey(nameof(MaxBackups)) ? MaxBackups : null,
@@ -194,6 +217,76 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
             WriteVerbose($"Removed backup {d.BackupId}: {d.Reason}");
             if (PassThru) WriteObject(d);
         }
+    }
+
+    /// <summary>
+    /// A remote repository: the engine plans (named backups or the policy), each removal is confirmed here, then the engine
+    /// removes what was approved and runs garbage collection (its sweep deletes objects marked more than -GracePeriod ago).
+    /// Credentials come from where each store's SDK looks (environment, credential files).
+    /// </summary>
+    void RemoveRemote(string url, RemoteRetentionRequest request)
+    {
+        request = request with { GracePeriod = GracePeriod };
+        StoreLocation location;
+        try
+        {
+            location = StoreLocation.Parse(url);
+            RemoteGarbageCollector.ValidateGracePeriod(GracePeriod);
+        }
+        catch (Exception e) when (e is not PipelineStoppedException) { ThrowEngineError(e, StoreLocation.Redact(url)); return; }
+        RetentionPlan plan;
+        try
+        {
+            plan = RunEngine((observer, ct) => Task.Run(async () =>
+            {
+                await using var store = ObjectStores.Open(location);
+                var repo = await OpenRemoteAsync(store, location, ct).ConfigureAwait(false);
+                return await new Engine.Remote.RemoteRetention(observer).PlanAsync(repo, request, ct).ConfigureAwait(false);
+            }, ct).GetAwaiter().GetResult());
+        }
+        catch (Exception e) when (e is not PipelineStoppedException) { WriteEngineError(e, location.ToString()); return; }
+        foreach (var refusal in plan.Refusals) WriteEngineError(refusal);
+        foreach (var keep in plan.ToKeep) WriteVerbose($"Keep {keep.BackupId}: {keep.Reason}");
+        var approved = plan.ToRemove
+            .Where(d => ShouldProcess($"backup {d.BackupId} (taken {d.Timestamp.ToLocalTime():yyyy-MM-dd HH:mm:ss}, {d.Status}) in '{location}': {d.Reason}", "Remove"))
+            .Select(d => d.BackupId).ToList();
+        // With nothing to remove a run still collects garbage, which deletes objects: it asks too (-WhatIf changes nothing).
+        bool run = approved.Count > 0
+            || (!plan.ToRemove.Any() && request.BackupIds is null
+                && ShouldProcess($"the remote repository '{location}' (nothing to remove; delete objects no backup needs, marked more than {GracePeriod} ago)", "Collect garbage"));
+        if (!run) return;
+        // Only what was approved: the approved ids become an explicit list, planned again by the run.
+        var execute = request with { BackupIds = approved, MaxBackups = null, MaxAge = null, Force = request.Force || request.BackupIds is null };
+        RemoteRetentionResult result;
+        try
+        {
+            result = RunEngine((observer, ct) => Task.Run(async () =>
+            {
+                await using var store = ObjectStores.Open(location);
+                var repo = await OpenRemoteAsync(store, location, ct).ConfigureAwait(false);
+                return await new Engine.Remote.RemoteRetention(observer).RunAsync(repo, execute, ct).ConfigureAwait(false);
+            }, ct).GetAwaiter().GetResult());
+        }
+        catch (Exception e) when (e is not PipelineStoppedException) { WriteEngineError(e, location.ToString()); return; }
+        foreach (var failure in result.Plan.Failures) WriteEngineError(failure);
+        if (result.Garbage is { } gc)
+        {
+            if (gc.SweepSkipped is { } why) WriteVerbose($"Objects were not deleted in this run: {why}.");
+            WriteVerbose($"Garbage collection at '{location}': deleted {gc.DeletedObjects} object(s) ({JameyCmdlet.FormatBytes(gc.DeletedBytes)}), " +
+                $"marked {gc.MarkedObjects} for deletion after {GracePeriod} ({gc.PendingRecords} record(s) pending).");
+        }
+        foreach (var d in result.Plan.Decisions.Where(d => d.Removed))
+        {
+            WriteVerbose($"Removed backup {d.BackupId} from '{location}': {d.Reason}");
+            if (PassThru) WriteObject(d);
+        }
+    }
+
+    /// <summary>The codec its config names; an encrypted repository is refused until Remove-JameyBackup takes encryption settings.</summary>
+    static async Task<RemoteRepository> OpenRemoteAsync(IObjectStore store, StoreLocation location, CancellationToken ct)
+    {
+        var config = await RemoteRepository.ReadConfigAsync(store, ct).ConfigureAwait(false) ?? throw new RemoteRepositoryNotFoundException(location);
+        return await RemoteRepository.OpenAsync(store, RemoteCodecs.Select(config, null, location), ct).ConfigureAwait(false);
     }
 
     /// <summary>A policy run removes only what the operator approved: the approved ids become an explicit list.</summary>

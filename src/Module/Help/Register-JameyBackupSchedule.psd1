@@ -22,6 +22,7 @@ The trigger is every N hours (default BACKUP_INTERVAL_HOURS), daily at a time, w
         RetentionDays   = 'Retention: remove backups older than this many days. Defaults to BACKUP_RETENTION_DAYS, read now (schedulers run with an almost empty environment).'
         MaxBackups      = 'Retention: keep at most this many backups. Defaults to BACKUP_MAX_BACKUPS, read now.'
         NoRetention     = 'Do not apply retention after the backup.'
+        CopyTo          = 'Off-site destinations (folders, or azure://, s3://, sftp:// URLs) that each run copies the repository to with Copy-JameyBackup after the backup and retention succeeded; every destination is tried, and the run fails if any copy fails. Locations only: a URL with a password or a query string (a SAS token) is refused. Credentials come from where each SDK looks in the scheduler''s environment (for example AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws/credentials, AZURE_STORAGE_CONNECTION_STRING, an SSH key in ~/.ssh).'
         MetricsTextFile = 'After each run, successful or not, write the metrics to this file for node_exporter''s textfile collector.'
         LogPath         = 'The log file each run appends to. Defaults to a file in the per-user state folder (~/.local/state/jamey3/logs on Linux).'
         Scheduler       = 'Auto (the default: systemd when it runs, else cron; Task Scheduler on Windows; launchd on macOS), Cron, Systemd, TaskScheduler or Launchd.'
@@ -33,6 +34,7 @@ The trigger is every N hours (default BACKUP_INTERVAL_HOURS), daily at a time, w
         @{ Title = 'Back up every 6 hours'; Code = 'Register-JameyBackupSchedule -Name jamey -EveryHours 6 -DataPath /srv/jamey/data -BackupPath /backups/jamey -Verify'; Remarks = 'Writes the schedule, with its next five runs, its command and its log path.' }
         @{ Title = 'Nightly at 02:30 with textfile metrics'; Code = 'Register-JameyBackupSchedule -Name nightly -DailyAt 02:30 -MetricsTextFile /var/lib/node_exporter/jamey3.prom'; Remarks = '' }
         @{ Title = 'Weekly, and see what would be installed'; Code = 'Register-JameyBackupSchedule -Name weekly -WeeklyOn Monday, Thursday -At 03:00 -WhatIf'; Remarks = 'Prints the crontab line (or unit files, task XML, plist) exactly as it would be installed; changes nothing.' }
+        @{ Title = 'Nightly with an off-site copy'; Code = 'Register-JameyBackupSchedule -Name nightly -DailyAt 02:30 -CopyTo s3://jamey-offsite/host1'; Remarks = 'After each backup the run copies to the bucket; the metrics then show the copy (jamey_backup_copy_*).' }
         @{ Title = 'A cron expression'; Code = 'Register-JameyBackupSchedule -Name workdays -CronExpression ''15 1 * * 1-5'' -Scheduler Cron'; Remarks = '' }
         @{ Title = 'Run a schedule by hand'; Code = "`$s = Get-JameyBackupSchedule -Name jamey`n& `$s.CommandArguments[0] `$s.CommandArguments[1..(`$s.CommandArguments.Count - 1)]"; Remarks = 'Runs exactly what the scheduler runs, with the same log and exit code; in a POSIX shell, pasting $s.Command does the same.' }
     )

@@ -22,6 +22,7 @@ With -PassThru it writes one object per removed backup (BackupId, Action, Rule, 
         IncludeIncomplete  = 'Accepted for older scripts: retention now always removes staging folders left by backup runs that did not finish.'
         Force              = 'Allow naming the protected backup (the newest verified one) for removal.'
         LockTimeoutSeconds = 'How long to wait for a running backup to release the repository. Default 10.'
+        GracePeriod        = 'A remote repository (-BackupPath azure://, s3://, sftp:// URL) only: how long an object that no backup needs any more stays before it is deleted. Removing a backup deletes its manifest and index at once; its objects are marked by this run and deleted by a run after the grace period, if no backup needs them then, and never while a copy to the repository is in progress. Default 24 hours; keep it above the length of your longest copy.'
     }
     Outputs     = @{ JameyRetentionDecision = 'With -PassThru, one object per removed backup (BackupId, Action, Rule, Reason). Nothing otherwise.' }
     Examples    = @(
@@ -30,6 +31,7 @@ With -PassThru it writes one object per removed backup (BackupId, Action, Rule, 
         @{ Title = 'Everything but the three newest, as a preview'; Code = 'Get-JameyBackup | Select-Object -Skip 3 | Remove-JameyBackup -WhatIf'; Remarks = '' }
         @{ Title = 'Remove one backup'; Code = 'Remove-JameyBackup -BackupId 20261101-020000-000'; Remarks = 'Asks for confirmation first.' }
         @{ Title = 'Remove the rollback folders restores left'; Code = 'Get-JameyBackup -Rollback | Remove-JameyBackup -Confirm:$false'; Remarks = 'Each holds a full copy of the data a restore replaced.' }
+        @{ Title = 'Retention on an off-site copy'; Code = 'Remove-JameyBackup -BackupPath s3://jamey-offsite/host1 -Retention -MaxBackups 30 -Confirm:$false -Verbose'; Remarks = 'Removes the backups the policy no longer keeps from the remote repository and deletes the objects that were marked unneeded more than -GracePeriod (24 hours) ago. Credentials come from the environment or the SDK''s credential files.' }
         @{ Title = 'Clean up after crashed runs'; Code = 'Remove-JameyBackup -Retention -Confirm:$false'; Remarks = 'Also removes the staging folders of backup runs that were killed.' }
     )
     Links       = @('Get-JameyBackup', 'New-JameyBackup', 'Register-JameyBackupSchedule', 'about_Jamey3')
