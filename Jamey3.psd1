@@ -27,6 +27,7 @@
         'Register-JameyBackupSchedule'
         'Get-JameyBackupSchedule'
         'Unregister-JameyBackupSchedule'
+        'Copy-JameyBackup'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
