@@ -79,7 +79,7 @@ catch { 'error ' + `$_.Exception.InnerException.ErrorId }
     }
 }
 
-Describe 'Keys and recipients of an encrypted repository' -Tag 'Encryption' {
+Describe 'Encryption keys and recipients of an encrypted repository' -Tag 'Encryption' {
     It 'New-JameyBackupKey makes an owner-only age identity, and Add/Remove-JameyBackupRecipient re-wrap the repository key' {
         $dest = Join-Path $root 'encrypted-destination'
         $script = @"
@@ -98,7 +98,7 @@ try { New-JameyBackupKey -Path '$root/owner.txt' } catch { 'again ' + `$_.FullyQ
 `$material.GetType().GetProperty('Recipients').SetValue(`$material, `$list)
 `$open = `$engine.GetType('Jamey3.Engine.Stores.ObjectStores').GetMethods() | Where-Object { `$_.Name -eq 'Open' -and `$_.GetParameters()[0].ParameterType -eq [string] }
 `$store = `$open.Invoke(`$null, @('$dest', `$null))
-`$store.EnsureExistsAsync(`$true, [Threading.CancellationToken]::None).GetAwaiter().GetResult()
+`$null = `$store.EnsureExistsAsync(`$true, [Threading.CancellationToken]::None).GetAwaiter().GetResult()
 `$engine.GetType('Jamey3.Engine.Encryption.RepositoryKeyring').GetMethod('CreateAsync').Invoke(`$null, @(`$store, `$material, 'pester', [Threading.CancellationToken]::None)).GetAwaiter().GetResult().Dispose()
 Add-JameyBackupRecipient -BackupPath '$dest' -Recipient `$laptop.Recipient -IdentityFile '$root/owner.txt' -WhatIf
 'after whatif ' + (Get-Content '$dest/keys/recipients.json' -Raw).Contains(`$laptop.Recipient)
@@ -112,7 +112,7 @@ try { Add-JameyBackupRecipient -BackupPath '$dest' -Recipient `$owner.Recipient 
         $owner = (($out | Where-Object { $_ -like 'owner *' }) -split ' ')[1]
         $owner | Should -Match '^age1[0-9a-z]{58}$' -Because $text
         (& age-keygen -y (Join-Path $root 'owner.txt')) | Should -Be $owner
-        $out | Should -Contain 'mode UserRead, UserWrite'
+        $out | Should -Contain 'mode UserWrite, UserRead'
         $out | Should -Contain 'again AgeKeyFileExists,Jamey3.Commands.Cmdlets.NewJameyBackupKeyCommand'
         $out | Should -Contain 'after whatif False'
         $laptop = (& age-keygen -y (Join-Path $root 'laptop.txt'))
