@@ -128,3 +128,35 @@ try { Add-JameyBackupRecipient -BackupPath '$dest' -Recipient `$owner.Recipient 
         $LASTEXITCODE | Should -Not -Be 0
     }
 }
+
+Describe 'Encryption on Copy-JameyBackup' -Tag 'Encryption' {
+    It 'creates an encrypted destination with -KeyFile and -Recipient, copies again with the key file alone, and refuses a copy without keys' {
+        $script = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$(Get-JameyModulePath)'
+Import-Module '$(Join-Path $PSScriptRoot 'TestHelpers.psm1')'
+`$data = New-SampleData -Path '$root/copy-data'
+`$null = New-JameyBackup -DataPath `$data -BackupPath '$root/copy-repo'
+`$key = New-JameyBackupKey -Path '$root/copy-owner.txt'
+`$r = Copy-JameyBackup -BackupPath '$root/copy-repo' -Destination '$root/copy-dest' -KeyFile '$root/copy-host.key' -Recipient `$key.Recipient
+'published ' + `$r.Published
+'mode ' + [IO.File]::GetUnixFileMode('$root/copy-host.key')
+`$null = Copy-JameyBackup -BackupPath '$root/copy-repo' -Destination '$root/copy-dest' -KeyFile '$root/copy-host.key'
+'second ok'
+try { Copy-JameyBackup -BackupPath '$root/copy-repo' -Destination '$root/copy-dest' } catch { 'nokey ' + `$_.FullyQualifiedErrorId }
+"@
+        $out = Invoke-ChildPwsh -Script $script
+        $text = $out -join "`n"
+        $out | Should -Contain 'published True' -Because $text
+        $out | Should -Contain 'mode UserWrite, UserRead'
+        $out | Should -Contain 'second ok'
+        $out | Should -Contain 'nokey RepositoryKeyRequired,Jamey3.Commands.Cmdlets.CopyJameyBackupCommand'
+        $config = Get-Content (Join-Path $root 'copy-dest/config') -Raw | ConvertFrom-Json
+        $config.envelope | Should -Be 'age'
+        $config.objectNames | Should -Be 'hmac-sha256'
+        # A stored object opens with the standard tool and the owner's identity file.
+        $object = Get-ChildItem (Join-Path $root 'copy-dest/data') -Recurse -File | Select-Object -First 1
+        & age -d -i (Join-Path $root 'copy-owner.txt') -o (Join-Path $root 'copy-object.out') $object.FullName
+        $LASTEXITCODE | Should -Be 0
+    }
+}
