@@ -150,7 +150,7 @@ try { Copy-JameyBackup -BackupPath '$root/copy-repo' -Destination '$root/copy-de
         $out | Should -Contain 'published True' -Because $text
         $out | Should -Contain 'mode UserWrite, UserRead'
         $out | Should -Contain 'second ok'
-        $out | Should -Contain 'nokey RepositoryKeyRequired,Jamey3.Commands.Cmdlets.CopyJameyBackupCommand'
+        $out | Should -Contain 'nokey RemoteSchemeMismatch,Jamey3.Commands.Cmdlets.CopyJameyBackupCommand'
         $config = Get-Content (Join-Path $root 'copy-dest/config') -Raw | ConvertFrom-Json
         $config.envelope | Should -Be 'age'
         $config.objectNames | Should -Be 'hmac-sha256'
