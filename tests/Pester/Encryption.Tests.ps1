@@ -78,3 +78,85 @@ catch { 'error ' + `$_.Exception.InnerException.ErrorId }
         "$root/wrong.out" | Should -Not -Exist
     }
 }
+
+Describe 'Encryption keys and recipients of an encrypted repository' -Tag 'Encryption' {
+    It 'New-JameyBackupKey makes an owner-only age identity, and Add/Remove-JameyBackupRecipient re-wrap the repository key' {
+        $dest = Join-Path $root 'encrypted-destination'
+        $script = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$(Get-JameyModulePath)'
+`$owner = New-JameyBackupKey -Path '$root/owner.txt'
+`$laptop = New-JameyBackupKey -Path '$root/laptop.txt'
+'owner ' + `$owner.Recipient
+'mode ' + [IO.File]::GetUnixFileMode('$root/owner.txt')
+try { New-JameyBackupKey -Path '$root/owner.txt' } catch { 'again ' + `$_.FullyQualifiedErrorId }
+# The destination is set up as a first copy does (the engine's keyring, from the module's own load context).
+`$engine = [Reflection.Assembly]::Load('Jamey3.Engine')
+`$material = [Activator]::CreateInstance(`$engine.GetType('Jamey3.Engine.Encryption.RepositoryKeyMaterial'))
+`$material.GetType().GetProperty('KeyFile').SetValue(`$material, '$root/host.key')
+`$list = [Collections.Generic.List[string]]::new(); `$list.Add(`$owner.Recipient)
+`$material.GetType().GetProperty('Recipients').SetValue(`$material, `$list)
+`$open = `$engine.GetType('Jamey3.Engine.Stores.ObjectStores').GetMethods() | Where-Object { `$_.Name -eq 'Open' -and `$_.GetParameters()[0].ParameterType -eq [string] }
+`$store = `$open.Invoke(`$null, @('$dest', `$null))
+`$null = `$store.EnsureExistsAsync(`$true, [Threading.CancellationToken]::None).GetAwaiter().GetResult()
+`$engine.GetType('Jamey3.Engine.Encryption.RepositoryKeyring').GetMethod('CreateAsync').Invoke(`$null, @(`$store, `$material, 'pester', [Threading.CancellationToken]::None)).GetAwaiter().GetResult().Dispose()
+Add-JameyBackupRecipient -BackupPath '$dest' -Recipient `$laptop.Recipient -IdentityFile '$root/owner.txt' -WhatIf
+'after whatif ' + (Get-Content '$dest/keys/recipients.json' -Raw).Contains(`$laptop.Recipient)
+'added ' + ((Add-JameyBackupRecipient -BackupPath '$dest' -Recipient `$laptop.Recipient -IdentityFile '$root/owner.txt').Recipient -join ',')
+'removed ' + ((Remove-JameyBackupRecipient -BackupPath '$dest' -Recipient `$owner.Recipient -IdentityFile '$root/laptop.txt' -Confirm:`$false).Recipient -join ',')
+try { Add-JameyBackupRecipient -BackupPath '$dest' -Recipient `$owner.Recipient -IdentityFile '$root/owner.txt' -Confirm:`$false } catch { 'removed key ' + `$_.FullyQualifiedErrorId }
+try { Add-JameyBackupRecipient -BackupPath '$dest' -Recipient `$owner.Recipient -Confirm:`$false } catch { 'noidentity ' + `$_.FullyQualifiedErrorId }
+"@
+        $out = Invoke-ChildPwsh -Script $script
+        $text = $out -join "`n"
+        $owner = (($out | Where-Object { $_ -like 'owner *' }) -split ' ')[1]
+        $owner | Should -Match '^age1[0-9a-z]{58}$' -Because $text
+        (& age-keygen -y (Join-Path $root 'owner.txt')) | Should -Be $owner
+        $out | Should -Contain 'mode UserWrite, UserRead'
+        $out | Should -Contain 'again AgeKeyFileExists,Jamey3.Commands.Cmdlets.NewJameyBackupKeyCommand'
+        $out | Should -Contain 'after whatif False'
+        $laptop = (& age-keygen -y (Join-Path $root 'laptop.txt'))
+        $out | Should -Contain "added $owner,$laptop"
+        $out | Should -Contain "removed $laptop"
+        $out | Should -Contain 'removed key AgeNoIdentityMatches,Jamey3.Commands.Cmdlets.AddJameyBackupRecipientCommand'
+        $out | Should -Contain 'noidentity RepositoryPrivateKeyMissing,Jamey3.Commands.Cmdlets.AddJameyBackupRecipientCommand'
+        # The standard tool: the remaining key opens the re-wrapped repository key, the removed one no longer does.
+        & age -d -i (Join-Path $root 'laptop.txt') -o (Join-Path $root 'recovered.key') (Join-Path $dest 'keys/repository.age')
+        $LASTEXITCODE | Should -Be 0
+        (Get-Content (Join-Path $root 'recovered.key') -Raw) | Should -Match 'JAMEY3-REPOSITORY-KEY-1'
+        & age -d -i (Join-Path $root 'owner.txt') -o (Join-Path $root 'removed.key') (Join-Path $dest 'keys/repository.age') 2>$null
+        $LASTEXITCODE | Should -Not -Be 0
+    }
+}
+
+Describe 'Encryption on Copy-JameyBackup' -Tag 'Encryption' {
+    It 'creates an encrypted destination with -KeyFile and -Recipient, copies again with the key file alone, and refuses a copy without keys' {
+        $script = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$(Get-JameyModulePath)'
+Import-Module '$(Join-Path $PSScriptRoot 'TestHelpers.psm1')'
+`$data = New-SampleData -Path '$root/copy-data'
+`$null = New-JameyBackup -DataPath `$data -BackupPath '$root/copy-repo'
+`$key = New-JameyBackupKey -Path '$root/copy-owner.txt'
+`$r = Copy-JameyBackup -BackupPath '$root/copy-repo' -Destination '$root/copy-dest' -KeyFile '$root/copy-host.key' -Recipient `$key.Recipient
+'published ' + `$r.Published
+'mode ' + [IO.File]::GetUnixFileMode('$root/copy-host.key')
+`$null = Copy-JameyBackup -BackupPath '$root/copy-repo' -Destination '$root/copy-dest' -KeyFile '$root/copy-host.key'
+'second ok'
+try { Copy-JameyBackup -BackupPath '$root/copy-repo' -Destination '$root/copy-dest' } catch { 'nokey ' + `$_.FullyQualifiedErrorId }
+"@
+        $out = Invoke-ChildPwsh -Script $script
+        $text = $out -join "`n"
+        $out | Should -Contain 'published True' -Because $text
+        $out | Should -Contain 'mode UserWrite, UserRead'
+        $out | Should -Contain 'second ok'
+        $out | Should -Contain 'nokey RemoteSchemeMismatch,Jamey3.Commands.Cmdlets.CopyJameyBackupCommand'
+        $config = Get-Content (Join-Path $root 'copy-dest/config') -Raw | ConvertFrom-Json
+        $config.envelope | Should -Be 'age'
+        $config.objectNames | Should -Be 'hmac-sha256'
+        # A stored object opens with the standard tool and the owner's identity file.
+        $object = Get-ChildItem (Join-Path $root 'copy-dest/data') -Recurse -File | Select-Object -First 1
+        & age -d -i (Join-Path $root 'copy-owner.txt') -o (Join-Path $root 'copy-object.out') $object.FullName
+        $LASTEXITCODE | Should -Be 0
+    }
+}

@@ -38,6 +38,25 @@ public sealed class CopyJameyBackupCommand : JameyCmdlet
     [Credential]
     public PSCredential? Credential { get; set; }
 
+    /// <summary>Encrypted destination: this host's repository key file (created owner-only by the first copy to a new destination).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? KeyFile { get; set; }
+
+    /// <summary>A new encrypted destination: the public keys (age1…) to encrypt to.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Recipient { get; set; }
+
+    /// <summary>A new encrypted destination: files of public keys to encrypt to.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? RecipientFile { get; set; }
+
+    /// <summary>A new passphrase-protected destination: its passphrase (needed once, at setup).</summary>
+    [Parameter]
+    public System.Security.SecureString? Passphrase { get; set; }
+
     [Parameter]
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 4;
@@ -132,6 +151,8 @@ public sealed class CopyJameyBackupCommand : JameyCmdlet
             ThrottleLimit = ThrottleLimit,
             MaxBytesPerSecond = MaxBytesPerSecond > 0 ? MaxBytesPerSecond : null,
             Repair = Repair,
+            // Encryption: the key material is resolved against the destination when the copier chooses its codec.
+            Keys = EncryptionKeys.Material(this, null, Passphrase, KeyFile, Recipient, RecipientFile) is { } keys ? new Jamey3.Engine.Encryption.AgeKeyMaterial(keys, store) : null,
         };
         return await new RemoteCopier(observer).CopyAsync(request, r => observer.Output(r), ct).ConfigureAwait(false);
     }

@@ -96,12 +96,8 @@ public static class RemoteEncryption
 
     static IObjectCodec? Factory(RemoteConfig? config, RemoteKeyMaterial keys, StoreLocation location)
     {
-        if (keys is not AgeKeyMaterial age)
-        {
-            var to = config?.Recipients is { Count: > 0 } r ? $" (to {string.Join(", ", r)})" : "";
-            throw new AgeKeyException(JameyErrors.RepositoryKeyRequired,
-                $"The repository '{location}' is encrypted{to}; give -KeyFile (this host's repository key, to copy into it), or -IdentityFile or -Passphrase (to read it).", location.ToString());
-        }
+        // No key material: the selection's own refusal (RemoteSchemeMismatch, "give its encryption settings") applies.
+        if (keys is not AgeKeyMaterial age) return null;
         if (age.Codec is not null) return age.Codec;
         // Selection is synchronous; everything below awaits with ConfigureAwait(false), so blocking here cannot deadlock.
         if (age.Store is not null) return age.PrepareAsync(age.Store, config, CancellationToken.None).GetAwaiter().GetResult();

@@ -38,6 +38,9 @@ public interface IObjectCodec
     /// </summary>
     Stream Open(Stream sealedBytes);
 
+    /// <summary>As <see cref="Open(Stream)"/>, naming the object (its key at the destination) in every error it raises.</summary>
+    Stream Open(Stream sealedBytes, string name) => Open(sealedBytes);
+
     /// <summary>
     /// An authentication tag for a plain-text object the store may see but must not change (a backup's index), or null
     /// when the codec has no key to make one (plain repositories: the manifest's <c>indexSha256</c> is the check).

@@ -135,7 +135,7 @@ public sealed class RemoteRepository
         try { sealedBytes = await ReadAllAsync(Store, key, ct).ConfigureAwait(false); }
         catch (ObjectNotFoundException) { throw new BackupNotFoundException(backupId, Location.ToString()); }
         byte[] plain;
-        await using (var opened = Codec.Open(new MemoryStream(sealedBytes)))
+        await using (var opened = Codec.Open(new MemoryStream(sealedBytes), ManifestSource(backupId)))
             plain = await ReadBoundedAsync(opened, ManifestSource(backupId), ct).ConfigureAwait(false);
         return RemoteManifest.Parse(plain, ManifestSource(backupId), backupId, Codec);
     }

@@ -73,7 +73,7 @@ public sealed class RemoteStoredParts : IStoredParts
         catch (ObjectNotFoundException) { throw new InvalidDataException($"object '{key}' is missing at the destination"); }
         var checkedSealed = new VerifyingStream(raw, p.Object.StoredSize, p.Object.StoredSha256, $"object '{key}'", "stored");
         Stream plain;
-        try { plain = _repository.Codec.Open(checkedSealed); }
+        try { plain = _repository.Codec.Open(checkedSealed, $"{_repository.Location}/{key}"); }
         catch (Errors.JameyException e) when (Errors.JameyKinds.IsInvalidData(e))
         {
             checkedSealed.Dispose();

@@ -140,7 +140,7 @@ public sealed class RemoteVerifier(IOperationObserver? observer = null)
                 // Stored bytes against the index's hash, then (opened and decompressed) the content against its name.
                 var raw = RemoteBackupSource.Wait(repo.OpenObjectAsync(o.Name, ct));
                 sealedBytes = new VerifyingStream(raw, o.StoredSize, o.StoredSha256, $"object '{key}'", "stored");
-                using var opened = repo.Codec.Open(new NonClosing(sealedBytes));
+                using var opened = repo.Codec.Open(new NonClosing(sealedBytes), key);
                 using var content = new VerifyingStream(ContentStore.OpenContent(opened, part.Object.Compression), part.Size, part.ContentSha256,
                     $"object '{key}'", "content");
                 ContentStore.Hash(new BoundedReadStream(content, part.Size, leaveOpen: true), null, ct);

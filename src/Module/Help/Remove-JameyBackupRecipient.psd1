@@ -11,7 +11,7 @@
     }
     Outputs     = @{ JameyBackupRecipient = 'Each recipient of the repository after the change.' }
     Examples    = @(
-        @{ Title = 'A lost laptop'; Code = "Remove-JameyBackupRecipient -BackupPath azure://jameybackups/offsite/host1 -Recipient age1lostlaptop... -IdentityFile /media/usb/jamey-recovery.txt -Confirm:`"; Remarks = 'New copies are encrypted only to the remaining keys.' }
+        @{ Title = 'A lost laptop'; Code = 'Remove-JameyBackupRecipient -BackupPath azure://jameybackups/offsite/host1 -Recipient age1lostlaptop... -IdentityFile /media/usb/jamey-recovery.txt -Confirm:$false'; Remarks = 'New copies are encrypted only to the remaining keys.' }
         @{ Title = 'See what would change'; Code = 'Remove-JameyBackupRecipient -BackupPath s3://bucket/jamey -Recipient age1... -IdentityFile ./owner.txt -WhatIf'; Remarks = '' }
     )
     Links       = @('Add-JameyBackupRecipient', 'New-JameyBackupKey')

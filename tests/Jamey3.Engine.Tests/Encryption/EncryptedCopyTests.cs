@@ -93,7 +93,7 @@ public abstract class EncryptedCopyTests : IDisposable
 
         // A copy without keys, or a plain copy, to the encrypted destination is refused; nothing is added.
         var plainCopy = await Assert.ThrowsAnyAsync<JameyException>(() => new RemoteCopier().CopyAsync(new CopyRequest(Repo, store)));
-        Assert.Equal(JameyErrors.RepositoryKeyRequired, plainCopy.Error);
+        Assert.Equal(JameyErrors.RemoteSchemeMismatch, plainCopy.Error);
     }
 
     [Fact]

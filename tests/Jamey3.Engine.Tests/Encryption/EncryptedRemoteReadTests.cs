@@ -278,7 +278,8 @@ public abstract class EncryptedRemoteReadTests : IDisposable
         damaged[^20] ^= 1;
         await Put(manifestKey, damaged);
         var target = _dir.Combine("t-manifest");
-        Assert.ThrowsAny<JameyException>(() => source.Restore(new RestoreRequest("", p.BackupId, target) { Destination = target }));
+        var damagedError = Assert.ThrowsAny<JameyException>(() => source.Restore(new RestoreRequest("", p.BackupId, target) { Destination = target }));
+        Assert.Contains(manifestKey, damagedError.Message);
         Assert.False(Directory.Exists(target));
         await Put(manifestKey, manifest);
 

@@ -55,9 +55,12 @@ public sealed class RemoteEncryptionTests : IDisposable
             OpenAsync(store, new AgeKeyMaterial(new RepositoryKeyMaterial { KeyFile = keyFile, Recipients = [other.ToString()] })));
         Assert.Equal(JameyErrors.RecipientsDiffer, differ.Error);
 
-        var plain = await Assert.ThrowsAsync<AgeKeyException>(() => OpenAsync(store, new RemoteKeyMaterial()));
-        Assert.Equal(JameyErrors.RepositoryKeyRequired, plain.Error);
-        Assert.Contains(ownerKey.ToString(), plain.Message);
+        var plain = await Assert.ThrowsAsync<RemoteConfigException>(() => OpenAsync(store, new RemoteKeyMaterial()));
+        Assert.Equal(JameyErrors.RemoteSchemeMismatch, plain.Error);
+        Assert.Contains("encrypted", plain.Message);
+        var none = await Assert.ThrowsAsync<AgeKeyException>(() => OpenAsync(store, new AgeKeyMaterial(new RepositoryKeyMaterial())));
+        Assert.Equal(JameyErrors.RepositoryKeyRequired, none.Error);
+        Assert.Contains(ownerKey.ToString(), none.Message);
 
         var reader = await OpenAsync(store, new AgeKeyMaterial(new RepositoryKeyMaterial { IdentityFiles = [owner] }));
         Assert.True(reader.Codec.CanOpen);
