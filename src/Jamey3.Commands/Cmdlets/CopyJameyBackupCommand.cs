@@ -143,7 +143,7 @@ public sealed class CopyJameyBackupCommand : JameyCmdlet
 
     async Task<CopyRun> CopyAsync(string repository, IReadOnlyList<string>? ids, Engine.Progress.QueuedObserver observer, CancellationToken ct)
     {
-        var options = new ObjectStoreOptions { Credential = StoreCredentials.From(_destination!, Credential) };
+        var options = RemoteSources.Options(_destination!, Credential);
         await using var store = ObjectStores.Open(_destination!, options);
         var request = new CopyRequest(repository, store)
         {

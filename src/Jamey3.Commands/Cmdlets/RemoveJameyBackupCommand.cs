@@ -78,6 +78,25 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>For a -BackupPath URL: the store's credential; without it, each SDK's usual places are used.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>For an encrypted remote repository, on the backup host: its repository key file (enough for retention).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? KeyFile { get; set; }
+
+    /// <summary>For an encrypted remote repository: identity files holding a recipient's private key.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? IdentityFile { get; set; }
+
+    /// <summary>For a passphrase-protected remote repository: its passphrase.</summary>
+    [Parameter]
+    public System.Security.SecureString? Passphrase { get; set; }
+
     protected override void ProcessRecord()
     {
         switch (ParameterSetName)
@@ -222,7 +241,7 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
     /// <summary>
     /// A remote repository: the engine plans (named backups or the policy), each removal is confirmed here, then the engine
     /// removes what was approved and runs garbage collection (its sweep deletes objects marked more than -GracePeriod ago).
-    /// Credentials come from where each store's SDK looks (environment, credential files).
+    /// Credentials come from -Credential or where each store's SDK looks (environment, credential files).
     /// </summary>
     void RemoveRemote(string url, RemoteRetentionRequest request)
     {
@@ -234,13 +253,14 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
             RemoteGarbageCollector.ValidateGracePeriod(GracePeriod);
         }
         catch (Exception e) when (e is not PipelineStoppedException) { ThrowEngineError(e, StoreLocation.Redact(url)); return; }
+        var keys = EncryptionKeys.Material(this, IdentityFile, Passphrase, KeyFile);
         RetentionPlan plan;
         try
         {
             plan = RunEngine((observer, ct) => Task.Run(async () =>
             {
-                await using var store = ObjectStores.Open(location);
-                var repo = await OpenRemoteAsync(store, location, ct).ConfigureAwait(false);
+                await using var store = ObjectStores.Open(location, RemoteSources.Options(location, Credential));
+                var repo = await OpenRemoteAsync(store, location, keys, ct).ConfigureAwait(false);
                 return await new Engine.Remote.RemoteRetention(observer).PlanAsync(repo, request, ct).ConfigureAwait(false);
             }, ct).GetAwaiter().GetResult());
         }
@@ -262,8 +282,8 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
         {
             result = RunEngine((observer, ct) => Task.Run(async () =>
             {
-                await using var store = ObjectStores.Open(location);
-                var repo = await OpenRemoteAsync(store, location, ct).ConfigureAwait(false);
+                await using var store = ObjectStores.Open(location, RemoteSources.Options(location, Credential));
+                var repo = await OpenRemoteAsync(store, location, keys, ct).ConfigureAwait(false);
                 return await new Engine.Remote.RemoteRetention(observer).RunAsync(repo, execute, ct).ConfigureAwait(false);
             }, ct).GetAwaiter().GetResult());
         }
@@ -282,11 +302,12 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
         }
     }
 
-    /// <summary>The codec its config names; an encrypted repository is refused until Remove-JameyBackup takes encryption settings.</summary>
-    static async Task<RemoteRepository> OpenRemoteAsync(IObjectStore store, StoreLocation location, CancellationToken ct)
+    /// <summary>The codec its config names, with the key material given (an encrypted repository needs at least its key file).</summary>
+    static async Task<RemoteRepository> OpenRemoteAsync(IObjectStore store, StoreLocation location, Engine.Encryption.RepositoryKeyMaterial? keys, CancellationToken ct)
     {
         var config = await RemoteRepository.ReadConfigAsync(store, ct).ConfigureAwait(false) ?? throw new RemoteRepositoryNotFoundException(location);
-        return await RemoteRepository.OpenAsync(store, RemoteCodecs.Select(config, null, location), ct).ConfigureAwait(false);
+        var material = keys is null ? null : new Engine.Encryption.AgeKeyMaterial(keys, store);
+        return await RemoteRepository.OpenAsync(store, RemoteCodecs.Select(config, material, location), ct).ConfigureAwait(false);
     }
 
     /// <summary>A policy run removes only what the operator approved: the approved ids become an explicit list.</summary>

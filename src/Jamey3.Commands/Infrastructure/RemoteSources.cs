@@ -13,27 +13,9 @@ internal static class RemoteSources
 {
     public static bool IsRemote(string? backupPath) => backupPath is { Length: > 0 } && StoreLocation.LooksLikeUrl(backupPath);
 
-    /// <summary>
-    /// The store options for <paramref name="location"/> with <paramref name="credential"/>: Azure takes the password as a
-    /// connection string, a SAS token (starting "sv=" or "?sv=") or an account key; S3 the user name as the access key id
-    /// and the password as the secret key; SFTP the password as the password (keys come from ~/.ssh).
-    /// </summary>
-    public static ObjectStoreOptions Options(StoreLocation location, PSCredential? credential)
-    {
-        if (credential is null || credential == PSCredential.Empty) return new ObjectStoreOptions();
-        var secret = credential.GetNetworkCredential().Password;
-        StoreCredential? c = location.Kind switch
-        {
-            StoreKind.Azure when secret.Contains("AccountKey=", StringComparison.OrdinalIgnoreCase) || secret.Contains("SharedAccessSignature=", StringComparison.OrdinalIgnoreCase)
-                => AzureStorageCredential.FromConnectionString(secret),
-            StoreKind.Azure when secret.TrimStart('?').StartsWith("sv=", StringComparison.Ordinal) => AzureStorageCredential.FromSasToken(secret),
-            StoreKind.Azure => AzureStorageCredential.FromAccountKey(secret),
-            StoreKind.S3 => new S3Credential(credential.UserName, secret),
-            StoreKind.Sftp => SftpCredential.FromPassword(secret),
-            _ => null,
-        };
-        return new ObjectStoreOptions { Credential = c };
-    }
+    /// <summary>The store options for <paramref name="location"/> with <paramref name="credential"/> (<see cref="StoreCredentials"/>).</summary>
+    public static ObjectStoreOptions Options(StoreLocation location, PSCredential? credential) =>
+        new() { Credential = StoreCredentials.From(location, credential) };
 
     /// <summary>Opens the remote repository (reads its config); throws the engine's errors (not found, unreachable, of another scheme).</summary>
     public static RemoteBackupSource Open(string url, PSCredential? credential, CancellationToken ct, Jamey3.Engine.Encryption.RepositoryKeyMaterial? keys = null)

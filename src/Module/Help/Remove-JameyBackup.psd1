@@ -10,6 +10,10 @@ A backup is removed by renaming its folder into the repository's trash/ folder f
 With -PassThru it writes one object per removed backup (BackupId, Action, Rule, Reason); without it, nothing (-Verbose names each removal). A named backup that would be refused (not found, the protected newest verified backup, a backup being written) is reported as an error before any prompt, and under -WhatIf too; the command asks for confirmation only for backups it would really remove (ConfirmImpact High). -WhatIf lists what would be removed and why, and removes nothing. Use -Confirm:$false in scheduled tasks and scripts. -Verbose also lists what is kept and why.
 '@
     Parameters  = @{
+        Credential  = 'For a -BackupPath URL (azure://, s3://, sftp://): the store''s credential. Azure: the password is a connection string, a SAS token (user name "sas", or starting sv=) or an account key; S3: the user name is the access key id and the password the secret key; SFTP: the password, or user name "keyfile:<path>" with the key''s passphrase. Without it, each SDK''s usual places are used. It is never written to any file or message.'
+        KeyFile     = 'For an encrypted remote repository, on the backup host: its repository key file (owner-only). Enough for retention and garbage collection: they read only the authenticated indexes, never content.'
+        IdentityFile= 'For an encrypted remote repository: identity files holding the private key of one of its recipients (instead of -KeyFile).'
+        Passphrase  = 'For a passphrase-protected remote repository: its passphrase, as a SecureString (instead of -KeyFile).'
         InputObject        = 'Backups from Get-JameyBackup.'
         BackupId           = 'The ids of the backups to remove (staging leftovers included). Binds from the BackupId property of piped objects, including deserialized ones.'
         BackupPath         = 'The repository. Defaults to BACKUP_DIR. Binds from the RepositoryPath property of piped objects.'
