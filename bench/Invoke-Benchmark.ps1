@@ -82,10 +82,11 @@ param(
     [switch] $RemoveDataset,
     # Do not run anything: rebuild the tables and the Markdown from an earlier run's JSON.
     [string] $FromResults,
-    # The copy phase's variants (rotated per repetition); 'plain' copies unencrypted. An encrypted variant plugs in
-    # here (its name is passed to Get-CopyArguments below); an empty list skips the phase.
-    [ValidateSet('plain')]
-    [string[]] $CopyModes = @('plain'),
+    # The copy phase's variants (rotated per repetition): 'plain' copies unencrypted, 'encrypted' age-encrypts every
+    # object to one X25519 recipient on the way (a write-only host: repository key file + public key only). An empty
+    # list skips the phase.
+    [ValidateSet('plain', 'encrypted')]
+    [string[]] $CopyModes = @('plain', 'encrypted'),
     # Only the copy phase: one Jamey3 backup tool, no peers, no restore, live writer, verification or catalog.
     [switch] $CopyOnly
 )
@@ -458,7 +459,21 @@ else {
         Remove-Item (Join-Path $WorkPath 'azurite') -Recurse -Force -ErrorAction Ignore
     }
     # Extra Copy-JameyBackup arguments of a mode (an encrypted mode adds its recipient here).
-    function Get-CopyArguments([string] $Mode) { switch ($Mode) { default { @() } } }
+    # An encrypted copy: the host holds the repository key file (created by the first copy to each destination) and
+    # only the recipient's public key; the identity stays in the work folder, never given to the copy.
+    function Get-CopyArguments([string] $Mode, [string] $Url) {
+        switch ($Mode) {
+            'encrypted' {
+                $identity = Join-Path $WorkPath 'copy-identity.txt'
+                if (-not (Test-Path $identity)) { & age-keygen -o $identity 2>$null; if ($LASTEXITCODE) { throw 'age-keygen failed' } }
+                $recipient = (& age-keygen -y $identity).Trim()
+                $keyFile = Join-Path $WorkPath ("copy-keys/" + ($Url -replace '[^A-Za-z0-9]', '_') + '.key')
+                New-Item -ItemType Directory -Force -Path (Split-Path $keyFile) | Out-Null
+                @('-KeyFile', $keyFile, '-Recipient', $recipient)
+            }
+            default { @() }
+        }
+    }
     $copyRuns = [System.Collections.Generic.List[object]]::new()
     function Measure-Copies([int] $Rep, [string] $Repository, [long] $SourceBytes) {
         if (-not $azurite) { $script:azurite = Start-Azurite }
@@ -469,7 +484,7 @@ else {
             foreach ($which in 'first', 'second') {
                 $id = $ids[$(if ($which -eq 'first') { 0 } else { 1 })]
                 Clear-PageCache
-                $m = Invoke-Measured ($pwshStep + @('-Operation', 'Copy', '-BackupPath', $Repository, '-BackupId', $id, '-Destination', $url) + (Get-CopyArguments $mode))
+                $m = Invoke-Measured ($pwshStep + @('-Operation', 'Copy', '-BackupPath', $Repository, '-BackupId', $id, '-Destination', $url) + (Get-CopyArguments $mode $url))
                 $child = $m.Output | Where-Object { $_.StartsWith('{"operation"') } | Select-Object -Last 1 | ConvertFrom-Json
                 $t = [pscustomobject]@{ Name = "copy-$mode"; Jamey = $true }
                 Add-Sample $Rep "copy-$which" $t $m $SourceBytes $child.detail.bytesSent
@@ -787,6 +802,8 @@ Add-Target 'live writer: insert rate during a backup / alone' '≥ 0.9' (Get-Rat
 Add-Target 'live writer: WAL peak during a backup / alone' '≤ 1 (no growth)' $(if ($liveAlone) { [math]::Round($liveWith / $liveAlone, 2) }) { $args[0] -le 1 }
 $plainCopies = @($copyRuns | Where-Object mode -eq 'plain')
 Add-Target 'second copy after a small change: bytes sent / first copy''s' '≤ 0.02' $(if ($plainCopies.Count) { Get-Median ($plainCopies | ForEach-Object secondShare) }) { $args[0] -le 0.02 }
+$encryptedCopies = @($copyRuns | Where-Object mode -eq 'encrypted')
+Add-Target 'encrypted second copy (public key only): bytes sent / first copy''s' '≤ 0.02' $(if ($encryptedCopies.Count) { Get-Median ($encryptedCopies | ForEach-Object secondShare) }) { $args[0] -le 0.02 }
 $targets | Format-Table -AutoSize | Out-String -Width 250 | Write-Host
 
 #endregion

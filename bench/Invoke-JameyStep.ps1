@@ -25,7 +25,10 @@ param(
     # RetentionPlan: how many backups the planned policy keeps.
     [int] $MaxBackups = 10,
     # Copy: the backup to copy to -Destination (a path or URL; credentials come from the environment).
-    [string] $BackupId
+    [string] $BackupId,
+    # Copy to an encrypted destination: the host's repository key file and the recipients' public keys.
+    [string] $KeyFile,
+    [string[]] $Recipient
 )
 
 $ErrorActionPreference = 'Stop'
@@ -56,7 +59,10 @@ switch ($Operation) {
         $detail.removed = @(Remove-JameyBackup -BackupPath $BackupPath -Retention -MaxBackups $MaxBackups -RetentionDays 36500 -WhatIf).Count
     }
     'Copy' {
-        $result = Copy-JameyBackup -BackupPath $BackupPath -BackupId $BackupId -Destination $Destination -Confirm:$false
+        $keys = @{}
+        if ($KeyFile) { $keys.KeyFile = $KeyFile }
+        if ($Recipient) { $keys.Recipient = $Recipient }
+        $result = Copy-JameyBackup -BackupPath $BackupPath -BackupId $BackupId -Destination $Destination -Confirm:$false @keys
         $detail.backupId = $result.BackupId
         $detail.bytesSent = $result.BytesSent
         $detail.objectsSent = $result.ObjectsSent

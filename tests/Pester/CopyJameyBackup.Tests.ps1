@@ -123,17 +123,27 @@ Describe 'Copy-JameyBackup' -Tag 'CopyJameyBackup' {
         $rnd = [Random]::new(20261202)
         $trials = 8
         $killedBeforePublish = 0
+        # Paced so a copy takes a few seconds; the child says when it starts copying.
+        # Progress off: a child with redirected output writes it to stderr, and an unread pipe would block it.
+        function Get-CopyScript([string] $To) {
+            "`$ProgressPreference = 'SilentlyContinue'; [Console]::Out.WriteLine('COPYING'); [Console]::Out.Flush(); Copy-JameyBackup -BackupPath '$repo' -Destination '$To' -MaxBytesPerSecond 100KB -ThrottleLimit 2 | Out-Null; 'DONE'"
+        }
+        # How long one whole copy takes on this machine now (engine load, check, paced uploads), so the kills land
+        # inside the copy whatever the machine's speed or load.
+        $probe = Start-ChildPwsh -Script (Get-CopyScript (Join-Path $root 'probe'))
+        $probe.StandardError.ReadToEndAsync() | Out-Null
+        $probe.StandardOutput.ReadLine() | Should -Be 'COPYING'
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $probe.WaitForExit(120000) | Should -BeTrue
+        $span = [int][math]::Max(500, $clock.ElapsedMilliseconds)
         for ($i = 0; $i -lt $trials; $i++) {
-            # Paced so a copy takes about two seconds; the child says when it starts copying.
-            # Progress off: a child with redirected output writes it to stderr, and an unread pipe would block it.
-            $script = "`$ProgressPreference = 'SilentlyContinue'; [Console]::Out.WriteLine('COPYING'); [Console]::Out.Flush(); Copy-JameyBackup -BackupPath '$repo' -Destination '$dest' -MaxBytesPerSecond 100KB -ThrottleLimit 2 | Out-Null; 'DONE'"
-            $child = Start-ChildPwsh -Script $script
+            $child = Start-ChildPwsh -Script (Get-CopyScript $dest)
             try {
                 $stderr = $child.StandardError.ReadToEndAsync()
                 $line = $child.StandardOutput.ReadLine()
                 if ($line -ne 'COPYING') { throw "the child did not start copying: $line $($stderr.Result)" }   # .Result waits for its exit
-                # The copy itself (engine load, check, about two seconds of paced uploads) takes a few seconds here.
-                Start-Sleep -Milliseconds $rnd.Next(200, 5000)
+                # A random moment within the measured copy; a later trial resumes and so ends sooner, which is the point.
+                Start-Sleep -Milliseconds $rnd.Next([int]($span * 0.05), [int]($span * 0.85))
                 if (-not $child.HasExited) { $child.Kill() }   # SIGKILL on Unix: no cleanup runs
                 $child.WaitForExit(10000) | Out-Null
             }
