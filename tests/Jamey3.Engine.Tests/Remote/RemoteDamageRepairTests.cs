@@ -90,6 +90,46 @@ public abstract class RemoteDamageRepairTests : IDisposable
 public sealed class LocalFolderDamageRepairTests : RemoteDamageRepairTests
 {
     protected override (StoreLocation, ObjectStoreOptions?) NewLocation() => (StoreLocation.Parse(Dir.Combine("dest")), null);
+
+    [Fact]
+    public async Task A_report_naming_another_backups_object_is_kept_while_it_is_damaged_and_removed_once_it_reads_back_intact()
+    {
+        var repo = Dir.Combine("repo");
+        SampleDataGenerator.Generate(Dir.Combine("d1"), 200_000, 11);
+        SampleDataGenerator.Generate(Dir.Combine("d2"), 200_000, 12);
+        var b1 = new BackupEngine().Run(new BackupRequest(Dir.Combine("d1"), repo));
+        var b2 = new BackupEngine().Run(new BackupRequest(Dir.Combine("d2"), repo));
+        var local = new BackupRepository(repo);
+        var inB2 = local.LoadManifest(b2.BackupId).Files.SelectMany(f => f.Chunks?.Select(c => c.Sha256) ?? [f.Sha256]).ToHashSet();
+        var sha = local.LoadManifest(b1.BackupId).Files.SelectMany(f => f.Chunks?.Select(c => c.Sha256) ?? [f.Sha256]).First(x => !inB2.Contains(x));
+        var key = RemoteLayout.ObjectKey(sha);
+        var location = StoreLocation.Parse(Dir.Combine("dest2"));
+        await using var store = ObjectStores.Open(location);
+        Assert.Empty((await new RemoteCopier().CopyAsync(new CopyRequest(repo, store) { BackupIds = [b1.BackupId] })).Failures);
+        var original = await RemoteTestRepository.ReadAsync(store, key);
+        var altered = (byte[])original.Clone();
+        altered[altered.Length / 2] ^= 0x5a;
+        await RemoteTestRepository.ReplaceAsync(store, key, altered);
+        await using (var source = await RemoteBackupSource.OpenAsync(location))
+            Assert.False(new RemoteVerifier().Verify(source, b1.BackupId, VerificationMode.Sampled, new RemoteSample(Percent: 100)).Passed);
+        var report = Assert.Single(await ListReportsAsync(store));
+
+        // A copy of the other backup only: the named object is read back, still damaged, and the report stays.
+        Assert.Empty((await new RemoteCopier().CopyAsync(new CopyRequest(repo, store) { BackupIds = [b2.BackupId] })).Failures);
+        Assert.Equal([report], await ListReportsAsync(store));
+
+        // Put right some other way: the next copy reads it back intact and removes the report.
+        await RemoteTestRepository.ReplaceAsync(store, key, original);
+        Assert.Empty((await new RemoteCopier().CopyAsync(new CopyRequest(repo, store) { BackupIds = [b2.BackupId] })).Failures);
+        Assert.Empty(await ListReportsAsync(store));
+    }
+
+    static async Task<List<string>> ListReportsAsync(IObjectStore store)
+    {
+        var keys = new List<string>();
+        await foreach (var o in store.ListAsync(RemoteLayout.DamagePrefix)) keys.Add(o.Key);
+        return keys;
+    }
 }
 
 public sealed class AzureDamageRepairTests(AzuriteFixture azurite) : RemoteDamageRepairTests, IClassFixture<AzuriteFixture>
