@@ -123,6 +123,11 @@ public sealed class RemoteCopier(IOperationObserver? observer = null)
         public BandwidthLimiter? Limiter;
         /// <summary>Stored refs the destination's indexes record (read on first need, for codecs whose sealing is random).</summary>
         public Dictionary<string, RemoteIndexEntry>? Known;
+        /// <summary>The destination's damage reports (<c>damage/</c>), read once per run, and the names they give.</summary>
+        public List<(string Key, RemoteDamageReport Report)> Reports = [];
+        public HashSet<string> Reported = new(StringComparer.Ordinal);
+        /// <summary>Reported names this run re-read or replaced in a published backup.</summary>
+        public ConcurrentDictionary<string, bool> Resolved = new(StringComparer.Ordinal);
     }
 
     async Task RunAsync(RunState state, Action<JameyCopyResult>? onResult, CancellationToken ct)
@@ -163,6 +168,11 @@ public sealed class RemoteCopier(IOperationObserver? observer = null)
             foreach (var (name, size) in await remote.ListObjectsAsync(ct).ConfigureAwait(false)) state.Present[name] = size;
             Step("listed");
             _observer.Verbose($"'{state.Destination}' holds {state.Present.Count} object(s) and {published.Count} backup(s).");
+            // A check on any host may have found damaged objects: they are suspects, re-read and replaced like -Repair's.
+            state.Reports = await RemoteDamageReport.ListAsync(remote, ct).ConfigureAwait(false);
+            foreach (var (_, r) in state.Reports) state.Reported.UnionWith(r.Objects);
+            if (state.Reported.Count > 0)
+                _observer.Verbose($"{state.Reports.Count} damage report(s) at '{state.Destination}' name {state.Reported.Count} object(s); they are re-read.");
 
             foreach (var backup in toCopy)
             {
@@ -184,6 +194,7 @@ public sealed class RemoteCopier(IOperationObserver? observer = null)
                 }
             }
             state.PublishedAtEnd = [.. published.Order(StringComparer.Ordinal)];
+            await SettleReportsAsync(state, ct).ConfigureAwait(false);
         }
         finally
         {
@@ -278,6 +289,7 @@ public sealed class RemoteCopier(IOperationObserver? observer = null)
         }
 
         var suspects = request.SuspectObjects is { } s ? new HashSet<string>(s, StringComparer.Ordinal) : [];
+        suspects.UnionWith(state.Reported.Where(planned.ContainsKey));
         bool NeedsLook(Planned p) => !state.Present.TryGetValue(p.Name, out var size) || request.Repair || suspects.Contains(p.Name)
             || (codec.SealedLength(p.Part.StoredSize) is { } expected && expected != size);
         if (alreadyPublished && request.BackupIds is null && !planned.Values.Any(NeedsLook)) return null;
@@ -387,6 +399,8 @@ public sealed class RemoteCopier(IOperationObserver? observer = null)
         }
 
         progress.Complete();
+        // Published (or already so) with every reported object re-read or replaced: those reports are answered.
+        foreach (var p in planned.Values) if (state.Reported.Contains(p.Name)) state.Resolved[p.Name] = true;
         var result = new JameyCopyResult
         {
             BackupId = backupId,
@@ -407,6 +421,45 @@ public sealed class RemoteCopier(IOperationObserver? observer = null)
         _observer.Verbose($"Backup {backupId}: {result.ObjectsSent} object(s) sent ({HumanUnits.Bytes(result.BytesSent)}), {result.ObjectsPresent} already at the destination" +
             (result.ObjectsRepaired > 0 ? $", {result.ObjectsRepaired} repaired" : "") + (publishedNow ? "; published." : "; it was already published."));
         return result;
+    }
+
+    /// <summary>
+    /// Deletes every damage report whose objects this run re-read or replaced. A name no copied backup holds (another
+    /// backup's object) is read back against the stored hash the destination's indexes record: intact, it is answered;
+    /// still damaged, the report stays (no local content to replace it from) and a warning says so.
+    /// </summary>
+    async Task SettleReportsAsync(RunState state, CancellationToken ct)
+    {
+        if (state.Reports.Count == 0) return;
+        state.Known = null; // indexes published in this run vouch too
+        foreach (var name in state.Reported.Where(n => !state.Resolved.ContainsKey(n)).ToList())
+        {
+            if (await StoredIntactAsync(state, name, ct).ConfigureAwait(false)) state.Resolved[name] = true;
+            else _observer.Warning($"Object '{RemoteLayout.ObjectKey(name)}' at '{state.Destination}' is still damaged and no backup copied in this run holds it; " +
+                "its damage report is kept (copy the backup that holds it, from a repository that still has it).");
+        }
+        foreach (var (key, report) in state.Reports)
+        {
+            if (!report.Objects.All(state.Resolved.ContainsKey)) continue;
+            try { await state.Remote.Store.DeleteAsync(key, ct).ConfigureAwait(false); }
+            catch (ObjectNotFoundException) { } // another copy answered it too
+            catch (ObjectStoreException e) { _observer.Warning($"The damage report '{key}' could not be removed ({e.Message}); the next copy re-reads its objects again."); }
+        }
+    }
+
+    /// <summary>True when the object's stored bytes hash to what a published index records for it.</summary>
+    static async Task<bool> StoredIntactAsync(RunState state, string name, CancellationToken ct)
+    {
+        await KnownRefAsync(state, new Planned(name, new Manifest.StoredPart("", CompressionAlgorithm.None, 0, ""), ""), ct).ConfigureAwait(false);
+        if (!state.Known!.TryGetValue(name, out var entry)) return false;
+        try
+        {
+            await using var s = await state.Remote.Store.OpenReadAsync(RemoteLayout.ObjectKey(name), null, ct).ConfigureAwait(false);
+            using var sha = SHA256.Create();
+            await using (var hashing = new CryptoStream(Stream.Null, sha, CryptoStreamMode.Write)) await s.CopyToAsync(hashing, ct).ConfigureAwait(false);
+            return Convert.ToHexStringLower(sha.Hash!) == entry.StoredSha256.ToLowerInvariant();
+        }
+        catch (ObjectNotFoundException) { return false; }
     }
 
     static void Reuse(Planned p, CopyProgress progress)

@@ -12,6 +12,8 @@ public static class RemoteLayout
     public const string ManifestsPrefix = "manifests/";
     public const string LeasesPrefix = "leases/";
     public const string GcPrefix = "gc/";
+    /// <summary>A check's damage report: <c>damage/&lt;utc time&gt;-&lt;random&gt;</c>, read and removed by the next copy.</summary>
+    public const string DamagePrefix = "damage/";
     /// <summary>A copy in progress: <c>leases/copy-&lt;copyId&gt;</c>.</summary>
     public const string CopyLeasePrefix = LeasesPrefix + "copy-";
     /// <summary>Retention phase 1's record: <c>gc/&lt;gcId&gt;.marks</c>.</summary>
@@ -29,6 +31,7 @@ public static class RemoteLayout
     public static string IndexKey(string backupId) => IndexesPrefix + RequireId(backupId);
     public static string ManifestKey(string backupId) => ManifestsPrefix + RequireId(backupId);
     public static string LeaseKey(string copyId) => CopyLeasePrefix + RequireId(copyId);
+    public static string DamageKey(string reportId) => DamagePrefix + RequireId(reportId);
 
     /// <summary>The object name a <c>data/</c> key holds, or null for anything else (a temporary, a stray key).</summary>
     public static string? NameFromObjectKey(string key)

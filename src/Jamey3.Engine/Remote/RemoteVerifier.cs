@@ -31,7 +31,8 @@ public sealed record RemoteSample(double? Percent = null, long? Bytes = null, in
 /// checks (Full: every object read, stored and content hashes, the files rebuilt, integrity_check, CheckIndex, counts).
 /// Sampled reads only the chosen objects: each is checked against its size in one listing of <c>data/</c>, its stored
 /// SHA-256 from the index, and, opened and decompressed, the content hash its name was made from. Every problem names
-/// the object's key and the file it belongs to. Nothing is written to the remote repository.
+/// the object's key and the file it belongs to. The only write: a failed check leaves a damage report naming the damaged
+/// objects (<see cref="RemoteDamageReport"/>), which the next copy uses to replace them.
 /// </summary>
 public sealed class RemoteVerifier(IOperationObserver? observer = null)
 {
@@ -45,7 +46,12 @@ public sealed class RemoteVerifier(IOperationObserver? observer = null)
     {
         if (mode == VerificationMode.Sampled) (sample ?? throw new ArgumentNullException(nameof(sample))).Validate();
         // A host without the private key checks stored hashes from the authenticated index (encryption).
-        if (!source.Repository.Codec.CanOpen) return WriteOnlyRemote.Verify(source, backupId, mode, sample, _observer, ct);
+        if (!source.Repository.Codec.CanOpen)
+        {
+            var written = WriteOnlyRemote.Verify(source, backupId, mode, sample, _observer, ct);
+            RemoteDamageReport.WriteFor(source.Repository, written, _observer, ct);
+            return written;
+        }
         var started = DateTimeOffset.UtcNow;
         var watch = Stopwatch.StartNew();
         var path = source.Repository.ManifestSource(backupId);
@@ -84,6 +90,7 @@ public sealed class RemoteVerifier(IOperationObserver? observer = null)
             }).ToArray();
         }
         result.Path = path;
+        RemoteDamageReport.WriteFor(source.Repository, result, _observer, ct);
         result.Duration = watch.Elapsed;
         return result;
     }

@@ -222,6 +222,11 @@ public abstract class EncryptedRemoteReadTests : IDisposable
         Assert.False(check.Passed);
         Assert.Contains(check.Problems, x => x.Message.Contains(altered) && x.Message.Contains("SHA-256"));
         Assert.Contains(check.Problems, x => x.Message.Contains(gone) && x.Message.Contains("missing"));
+        // The check leaves a damage report for the next copy: the two keyed names, nothing else of the backup.
+        var reports = new List<string>();
+        await foreach (var o in source.Store.ListAsync(RemoteLayout.DamagePrefix)) reports.Add(o.Key);
+        var report = RemoteDamageReport.TryParse(await RemoteTestReadAsync(source.Store, Assert.Single(reports)))!;
+        Assert.Equal(new[] { altered, gone }.Select(k => k[^64..]).Order(StringComparer.Ordinal), report.Objects);
 
         // The store edits the index to hide the damage: the tag no longer verifies, and the backup lists as damaged.
         var indexKey = RemoteLayout.IndexKey(p.BackupId);
