@@ -6,19 +6,8 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-JameyModulePath) -Force
     $root = New-TestDirectory 'remote-repository'
-    $repoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-    $azurite = Join-Path $repoRoot 'tests/services/node_modules/.bin/azurite-blob'
-    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-    $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
-    $psi = [System.Diagnostics.ProcessStartInfo]::new($azurite)
-    foreach ($a in '--blobHost', '127.0.0.1', '--blobPort', "$port", '--location', (Join-Path $root 'azurite'), '--skipApiVersionCheck', '--silent') { $psi.ArgumentList.Add($a) }
-    $psi.UseShellExecute = $false; $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
-    $server = [System.Diagnostics.Process]::Start($psi)
-    $deadline = [DateTime]::UtcNow.AddSeconds(60)
-    while ($true) {
-        try { $c = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $port); $c.Dispose(); break }
-        catch { if ($server.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "Azurite did not start on 127.0.0.1:${port}: $($server.StandardError.ReadToEnd())" }; Start-Sleep -Milliseconds 100 }
-    }
+    $azuriteServer = Start-TestAzurite (Join-Path $root 'azurite')
+    $server = $azuriteServer.Process; $port = $azuriteServer.Port
     # The endpoint is not a secret; the key (Azurite's published development key, treated as a secret here) is passed
     # only as -Credential, never through the environment, so the drill proves "URL and credential alone".
     $env:JAMEY3_AZURE_ENDPOINT = "http://127.0.0.1:$port/devstoreaccount1"

@@ -5,18 +5,8 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     $root = New-TestDirectory 'remote-retention'
-    $repoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-    $azurite = Join-Path $repoRoot 'tests/services/node_modules/.bin/azurite-blob'
-    $port = Get-FreePort
-    $psi = [System.Diagnostics.ProcessStartInfo]::new($azurite)
-    foreach ($a in '--blobHost', '127.0.0.1', '--blobPort', "$port", '--location', (Join-Path $root 'azurite'), '--skipApiVersionCheck', '--silent') { $psi.ArgumentList.Add($a) }
-    $psi.UseShellExecute = $false; $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
-    $server = [System.Diagnostics.Process]::Start($psi)
-    $deadline = [DateTime]::UtcNow.AddSeconds(60)
-    while ($true) {
-        try { $c = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $port); $c.Dispose(); break }
-        catch { if ($server.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "Azurite did not start on 127.0.0.1:${port}: $($server.StandardError.ReadToEnd())" }; Start-Sleep -Milliseconds 100 }
-    }
+    $azuriteServer = Start-TestAzurite (Join-Path $root 'azurite')
+    $server = $azuriteServer.Process; $port = $azuriteServer.Port
     # Azurite's published development account key (not a secret, but it must still appear in no output).
     $accountKey = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
     $storeEnv = @{ AZURE_STORAGE_KEY = $accountKey; JAMEY3_AZURE_ENDPOINT = "http://127.0.0.1:$port/devstoreaccount1" }

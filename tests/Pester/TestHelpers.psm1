@@ -135,4 +135,25 @@ function Stop-TestPrometheus($Prometheus) {
     if ($Prometheus -and -not $Prometheus.Process.HasExited) { $Prometheus.Process.Kill(); $Prometheus.Process.WaitForExit() }
 }
 
+<#
+Starts the project's Azurite (tests/services, installed by Setup) on 127.0.0.1 with its blob files under
+$Location, waits until it accepts connections, and returns the process and the port. The caller stops it.
+#>
+function Start-TestAzurite {
+    param([Parameter(Mandatory)] [string] $Location)
+    $repoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+    $azurite = Join-Path $repoRoot 'tests/services/node_modules/.bin/azurite-blob'
+    $port = Get-FreePort
+    $psi = [System.Diagnostics.ProcessStartInfo]::new($azurite)
+    foreach ($a in '--blobHost', '127.0.0.1', '--blobPort', "$port", '--location', $Location, '--skipApiVersionCheck', '--silent') { $psi.ArgumentList.Add($a) }
+    $psi.UseShellExecute = $false; $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
+    $server = [System.Diagnostics.Process]::Start($psi)
+    $deadline = [DateTime]::UtcNow.AddSeconds(60)
+    while ($true) {
+        try { $c = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $port); $c.Dispose(); break }
+        catch { if ($server.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "Azurite did not start on 127.0.0.1:${port}: $($server.StandardError.ReadToEnd())" }; Start-Sleep -Milliseconds 100 }
+    }
+    [pscustomobject]@{ Process = $server; Port = $port }
+}
+
 Export-ModuleMember -Function *
