@@ -249,7 +249,7 @@ $restoreTools = @(
 )
 
 $verifyTools = @(
-    [pscustomobject]@{ Name = 'jamey-verify'; Label = 'Test-JameyBackup (full: restore + integrity_check + CheckIndex)'; Jamey = $true
+    [pscustomobject]@{ Name = 'jamey-verify'; Label = 'Test-JameyBackup (default: restore + footers, readers, quick_check)'; Jamey = $true
         Command = { param($Repos) $pwshStep + @('-Operation', 'Verify', '-BackupPath', $Repos['jamey-zstd']) } }
     [pscustomobject]@{ Name = 'jamey-quick'; Label = 'Test-JameyBackup -Quick (re-hash stored files)'; Jamey = $true
         Command = { param($Repos) $pwshStep + @('-Operation', 'QuickVerify', '-BackupPath', $Repos['jamey-zstd']) } }
@@ -868,7 +868,7 @@ if ($copyRuns.Count -gt 0) {
 [void]$md.AppendLine('- restic reads the live files as they are: no consistent SQLite snapshot and no pinned Lucene commit (under a writer it can store a torn database or index). It deduplicates by content-defined chunks and encrypts.')
 [void]$md.AppendLine('- The baseline takes a consistent database copy (`.backup`) but tars the index folders as they are, stores no per-file hashes and has no incremental mode (the second backup is a full one).')
 [void]$md.AppendLine('- `cp -a` + fsync is the floor the disk allows for a full, uncompressed, unverified copy.')
-[void]$md.AppendLine('- `Test-JameyBackup` (full) restores the newest backup to a temporary folder, checks every content hash, runs `integrity_check` and Lucene''s CheckIndex; `-Quick` re-hashes the stored bytes. `restic check --read-data` reads and decrypts every pack of the repository (both snapshots) and checks its hashes; it does not open the database or the indices.')
+[void]$md.AppendLine('- `Test-JameyBackup` (default) restores the newest backup to a temporary folder, checks every content hash and Lucene footer, opens every index and runs `quick_check` with the row counts (`-Deep` adds `integrity_check` and CheckIndex, not timed here); `-Quick` re-hashes the stored bytes. `restic check --read-data` reads and decrypts every pack of the repository (both snapshots) and checks its hashes; it does not open the database or the indices.')
 Set-Content "$base.md" $md.ToString()
 Write-Status "Results written to $base.md and $base.json"
 
