@@ -208,7 +208,7 @@ New-JameyBackup -DataPath '$data' -BackupPath '$repo' | Select-Object -ExpandPro
 Stop-Process -Id `$writer.Id -ErrorAction Ignore
 Write-Host '== Get-JameyBackup'
 Get-JameyBackup -BackupPath '$repo' | Format-Table
-Write-Host '== Test-JameyBackup (re-hash, then integrity_check and CheckIndex on a private copy)'
+Write-Host '== Test-JameyBackup (restore to a private copy: every content hash, Lucene footers, index readers, quick_check)'
 Get-JameyBackup -BackupPath '$repo' | Test-JameyBackup | Format-Table
 "@
     Invoke-Native dotnet @('pwsh', '-NoProfile', '-NonInteractive', '-Command', $script)
