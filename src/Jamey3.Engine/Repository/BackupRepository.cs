@@ -290,56 +290,26 @@ public sealed class BackupRepository
         var entries = new List<(string Id, bool Published, DateTimeOffset Time)>();
         if (Directory.Exists(BackupsDirectory))
         {
-            // Ranking reads the head of every manifest before the first backup is handed out: in parallel, as a cold
-            // cache makes each of those small reads wait on the disk.
-            var dirs = Directory.GetDirectories(BackupsDirectory);
-            var times = new DateTimeOffset[dirs.Length];
-            Parallel.For(0, dirs.Length, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = ReadAhead },
-                i => times[i] = ManifestTime(dirs[i]) ?? TimeFromId(Path.GetFileName(dirs[i])) ?? FolderTime(dirs[i]));
-            for (int i = 0; i < dirs.Length; i++) entries.Add((Path.GetFileName(dirs[i]), true, times[i]));
+            foreach (var d in Directory.EnumerateDirectories(BackupsDirectory))
+            {
+                ct.ThrowIfCancellationRequested();
+                var id = Path.GetFileName(d);
+                entries.Add((id, true, ManifestTime(d) ?? TimeFromId(id) ?? FolderTime(d)));
+            }
         }
         if (Directory.Exists(StagingDirectory))
             entries.AddRange(Directory.EnumerateDirectories(StagingDirectory).Select(d => (Path.GetFileName(d), false, TimeFromId(Path.GetFileName(d)) ?? FolderTime(d))));
         if (entries.Count == 0) yield break;
         bool? writerBusy = null;
-        var ordered = entries.OrderByDescending(e => e.Time).ThenByDescending(e => e.Id, StringComparer.Ordinal).ToArray();
-        // Published backups are read a few ahead of the caller on the thread pool, so the disk's latency (a cold
-        // listing waits on thousands of small reads) overlaps and two cores share the parsing. The window starts at one
-        // and grows while the caller keeps asking, so "the newest backup" reads little more than that backup; results
-        // are still handed out one at a time, in rank order.
-        var ahead = new Queue<Task<JameyBackup>?>();
-        int next = 0, window = 1;
-        try
+        // One backup at a time, on the caller's thread: the listing runs on every metrics scrape and in scheduled
+        // runs, so it takes no thread-pool work of its own, and a caller that stops early has read nothing more.
+        foreach (var (id, published, _) in entries.OrderByDescending(e => e.Time).ThenByDescending(e => e.Id, StringComparer.Ordinal))
         {
-            for (int i = 0; i < ordered.Length; i++)
-            {
-                ct.ThrowIfCancellationRequested();
-                while (next < ordered.Length && next - i < window)
-                {
-                    var (nid, npublished, _) = ordered[next++];
-                    ahead.Enqueue(npublished ? Task.Run(() => CheckTime(Read(nid), now), CancellationToken.None) : null);
-                }
-                window = Math.Min(window * 2, ReadAhead);
-                var task = ahead.Dequeue();
-                if (task is not null) yield return task.GetAwaiter().GetResult();
-                else yield return ReadStaging(ordered[i].Id, writerBusy ??= RepositoryLock.IsHeld(LocksDirectory));
-            }
-        }
-        finally
-        {
-            // A caller that stops early (Select-Object -First 1) must not leave reads running: on Windows an open
-            // manifest would stop that backup's folder from being moved or removed next.
-            foreach (var t in ahead)
-            {
-                if (t is null) continue;
-                try { t.Wait(CancellationToken.None); }
-                catch (AggregateException) { } // the caller no longer wants that backup
-            }
+            ct.ThrowIfCancellationRequested();
+            if (published) yield return CheckTime(Read(id), now);
+            else yield return ReadStaging(id, writerBusy ??= RepositoryLock.IsHeld(LocksDirectory));
         }
     }
-
-    /// <summary>How many backups a listing reads ahead of its caller at most.</summary>
-    static readonly int ReadAhead = Math.Clamp(Environment.ProcessorCount * 4, 4, 16);
 
     /// <summary>
     /// What <paramref name="backups"/> (from <see cref="List(DateTimeOffset, CancellationToken)"/>) take and what sharing
