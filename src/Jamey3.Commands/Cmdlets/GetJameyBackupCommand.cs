@@ -11,7 +11,7 @@ namespace Jamey3.Commands.Cmdlets;
 [OutputType(typeof(JameyBackup))]
 [OutputType(typeof(JameyBackupRepositorySummary))]
 [OutputType(typeof(JameyRollback), ParameterSetName = ["Rollback"])]
-public sealed class GetJameyBackupCommand : JameyCmdlet
+public sealed class GetJameyBackupCommand : RemoteRepositoryCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
@@ -23,27 +23,6 @@ public sealed class GetJameyBackupCommand : JameyCmdlet
     [Alias("RepositoryPath")]
     [ValidateNotNullOrEmpty]
     public string? BackupPath { get; set; }
-
-    /// <summary>For a -BackupPath URL: the store's credential (Azure: account key, SAS token or connection string as the password; S3: access key id and secret key; SFTP: the password). Without it, each SDK's usual places are used.</summary>
-    [Parameter]
-    [Credential]
-    public PSCredential? Credential { get; set; }
-
-    /// <summary>For an encrypted remote repository: identity files (age-keygen's format) holding a recipient's private key.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string[]? IdentityFile { get; set; }
-
-    /// <summary>For a passphrase-protected remote repository: its passphrase.</summary>
-    [Parameter]
-    public System.Security.SecureString? Passphrase { get; set; }
-
-    /// <summary>For an encrypted remote repository, on the backup host: its repository key file (lists and the sampled check without a private key).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? KeyFile { get; set; }
-
-    Jamey3.Engine.Encryption.RepositoryKeyMaterial? EncryptionMaterial() => EncryptionKeys.Material(this, IdentityFile, Passphrase, KeyFile);
 
     /// <summary>
     /// The newest N usable backups: Complete ones not dated in the future. What "the newest backup" means to someone

@@ -8,7 +8,7 @@ namespace Jamey3.Commands.Cmdlets;
 
 [Cmdlet(VerbsCommon.Remove, "JameyBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ById)]
 [OutputType(typeof(JameyRetentionDecision))]
-public sealed class RemoveJameyBackupCommand : JameyCmdlet
+public sealed class RemoveJameyBackupCommand : RemoteRepositoryCmdlet
 {
     const string ById = "ById";
     const string ByInputObject = "InputObject";
@@ -77,25 +77,6 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
     /// <summary>Write one decision per removed backup; without it the command writes nothing, as Remove-Item does.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
-
-    /// <summary>For a -BackupPath URL: the store's credential; without it, each SDK's usual places are used.</summary>
-    [Parameter]
-    [Credential]
-    public PSCredential? Credential { get; set; }
-
-    /// <summary>For an encrypted remote repository, on the backup host: its repository key file (enough for retention).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? KeyFile { get; set; }
-
-    /// <summary>For an encrypted remote repository: identity files holding a recipient's private key.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string[]? IdentityFile { get; set; }
-
-    /// <summary>For a passphrase-protected remote repository: its passphrase.</summary>
-    [Parameter]
-    public System.Security.SecureString? Passphrase { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -253,7 +234,7 @@ public sealed class RemoveJameyBackupCommand : JameyCmdlet
             RemoteGarbageCollector.ValidateGracePeriod(GracePeriod);
         }
         catch (Exception e) when (e is not PipelineStoppedException) { ThrowEngineError(e, StoreLocation.Redact(url)); return; }
-        var keys = EncryptionKeys.Material(this, IdentityFile, Passphrase, KeyFile);
+        var keys = EncryptionMaterial();
         RetentionPlan plan;
         try
         {

@@ -9,7 +9,7 @@ namespace Jamey3.Commands.Cmdlets;
 
 [Cmdlet(VerbsDiagnostic.Test, "JameyBackup", DefaultParameterSetName = ById)]
 [OutputType(typeof(JameyBackupTestResult))]
-public sealed class TestJameyBackupCommand : JameyCmdlet
+public sealed class TestJameyBackupCommand : RemoteRepositoryCmdlet
 {
     const string ById = "ById";
     const string ByInputObject = "InputObject";
@@ -53,27 +53,6 @@ public sealed class TestJameyBackupCommand : JameyCmdlet
     [Parameter]
     [ValidateRange(1, long.MaxValue)]
     public long SampleBytes { get; set; }
-
-    /// <summary>For a -BackupPath URL: the store's credential; without it, each SDK's usual places are used.</summary>
-    [Parameter]
-    [Credential]
-    public PSCredential? Credential { get; set; }
-
-    /// <summary>For an encrypted remote repository: identity files (age-keygen's format) holding a recipient's private key.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string[]? IdentityFile { get; set; }
-
-    /// <summary>For a passphrase-protected remote repository: its passphrase.</summary>
-    [Parameter]
-    public System.Security.SecureString? Passphrase { get; set; }
-
-    /// <summary>For an encrypted remote repository, on the backup host: its repository key file (lists and the sampled check without a private key).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? KeyFile { get; set; }
-
-    Jamey3.Engine.Encryption.RepositoryKeyMaterial? EncryptionMaterial() => EncryptionKeys.Material(this, IdentityFile, Passphrase, KeyFile);
 
     bool Sampled => MyInvocation.BoundParameters.ContainsKey(nameof(Sample)) || MyInvocation.BoundParameters.ContainsKey(nameof(SampleBytes));
 
