@@ -495,10 +495,8 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
         var files = new Manifest.FileEntry[facts.Count];
         // Every file is shared or read-hash-compress-written on its own, several at once (largest first, so the last
         // to finish is a small one); each streams through bounded buffers, and the manifest keeps the commit's order.
-        var order = Enumerable.Range(0, facts.Count).OrderByDescending(i => facts[i].Stream.Length).ToList();
         var shared = new SharedProgress(progress);
-        int width = Math.Min(Parallelism, Math.Max(1, facts.Count));
-        ForEachBounded(order, width, ct, (i, token) =>
+        BoundedParallel.Run(facts.Count, i => facts[i].Stream.Length, (i, token) =>
         {
             var (name, stream, checksum, modified, mode) = facts[i];
             FileHook?.Invoke($"{relative}/{name}", token);
@@ -513,7 +511,7 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
             }
             if (mode is { } m) entry.Mode = Durability.FormatMode(m);
             files[i] = entry;
-        });
+        }, completed: null, Parallelism, ct);
         manifest.Files.AddRange(files);
         return new Manifest.ComponentEntry
         {
@@ -750,37 +748,6 @@ public sealed class BackupEngine(IOperationObserver? observer = null)
             catch (IOException) { }
         }
         return total;
-    }
-
-    /// <summary>
-    /// Runs <paramref name="body"/> for every item, <paramref name="width"/> at a time. The first failure cancels the
-    /// others (their token) and is rethrown as itself once every started item has stopped, so nothing still writes into
-    /// staging when the caller deletes it.
-    /// </summary>
-    internal static void ForEachBounded(IReadOnlyList<int> items, int width, CancellationToken ct, Action<int, CancellationToken> body)
-    {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        int next = -1;
-        Exception? failure = null;
-        void Work()
-        {
-            for (int k = Interlocked.Increment(ref next); k < items.Count && !cts.IsCancellationRequested; k = Interlocked.Increment(ref next))
-            {
-                try { body(items[k], cts.Token); }
-                catch (Exception e)
-                {
-                    // A worker stopped by another's failure reports that failure, not its own cancellation.
-                    Interlocked.CompareExchange(ref failure, e, null);
-                    cts.Cancel();
-                    return;
-                }
-            }
-        }
-        var others = Enumerable.Range(0, Math.Max(0, Math.Min(width, items.Count) - 1)).Select(_ => Task.Run(Work)).ToArray();
-        Work();
-        Task.WaitAll(others);
-        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-        ct.ThrowIfCancellationRequested();
     }
 
     /// <summary>Byte progress from several files at once, reported one at a time.</summary>

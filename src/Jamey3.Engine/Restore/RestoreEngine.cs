@@ -397,7 +397,7 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
 
     /// <summary>
     /// Extracts every file of the components into new/, checking each content hash; returns bytes written. Files are
-    /// extracted side by side (<see cref="ParallelExtraction"/>: decompression and hashing are the cost), each flushed
+    /// extracted side by side (<see cref="BoundedParallel"/>: decompression and hashing are the cost), each flushed
     /// as it is finished so its writes reach the disk while the others are still decompressing;
     /// prepare:extracted:&lt;component&gt; follows once every file of that component is written.
     /// </summary>
@@ -422,7 +422,7 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
         progress.StartItem(0, $"{string.Join(", ", components)}: {files.Count} file(s)");
         // A component with no files is extracted at once.
         foreach (var c in components.Where(c => left[c] == 0)) Hook($"prepare:extracted:{c}");
-        ParallelExtraction.Run(files.Count, i => files[i].Size, (i, token) =>
+        BoundedParallel.Run(files.Count, i => files[i].Size, (i, token) =>
         {
             var f = files[i];
             try
@@ -439,7 +439,7 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
             if (--left[c] != 0) return;
             lock (gate) progress.StartItem(++finished, $"{c} extracted ({finished} of {components.Count})");
             Hook($"prepare:extracted:{c}");
-        }, ParallelExtraction.DefaultWorkers, ct);
+        }, BoundedParallel.ExtractionWorkers, ct);
 
         // Problems in the manifest's order, whichever file finished first.
         long bytes = 0;
@@ -505,7 +505,7 @@ public sealed class RestoreEngine(IOperationObserver? observer = null)
         _observer.Progress(new JameyProgress(Activity, $"Checking {string.Join(", ", toCheck)}", 0, components.Count, 0, 0));
         var entries = toCheck.Select(c => manifest.Components.First(e => e.Component == c)).ToList();
         var outcomes = ComponentChecks.Run(newRoot, entries, manifest.Files, deep ? CheckDepth.Deep : CheckDepth.Standard,
-            ParallelExtraction.DefaultWorkers, ct);
+            BoundedParallel.ExtractionWorkers, ct);
         for (int i = 0; i < components.Count; i++)
         {
             var c = components[i];

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Jamey3.Engine.Data;
 using Jamey3.Engine.Errors;
+using Jamey3.Engine.IO;
 using Jamey3.Engine.History;
 using Jamey3.Engine.Progress;
 using Jamey3.Engine.Repository;
@@ -126,13 +127,13 @@ public sealed class BackupVerifier(IOperationObserver? observer = null)
             void Add(long n) { lock (gate) progress.Add(n); }
             // Several files at a time: decompression and hashing are the cost. The copy is thrown away, so it is not
             // flushed to disk.
-            ParallelExtraction.Run(files.Count, i => files[i].Size, (i, token) =>
+            BoundedParallel.Run(files.Count, i => files[i].Size, (i, token) =>
             {
                 lock (gate) progress.StartItem(result.FilesChecked, files[i].Path);
                 try { extracted[i] = backup.Extract(files[i], targets[i], OwnerOnly, Add, token, flushToDisk: false); }
                 catch (UnsafeBackupPathException e) { linked[i] = e; }
                 catch (DestinationWriteException e) { throw new VerificationWriteFailedException(e.Path, e); }
-            }, _ => result.FilesChecked++, ParallelExtraction.DefaultWorkers, ct);
+            }, _ => result.FilesChecked++, BoundedParallel.ExtractionWorkers, ct);
             // Problems in the manifest's order, whichever file finished first.
             for (int i = 0; i < files.Count; i++)
             {

@@ -1,18 +1,22 @@
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 
-namespace Jamey3.Engine.Verification;
+namespace Jamey3.Engine.IO;
 
 /// <summary>
-/// Runs one job per file on a few threads of its own, largest first, and tells the calling thread as each job ends.
-/// Decompression and hashing are the CPU cost of a restore or a full test, one file at a time per thread; two threads
-/// keep two cores busy (the database's chunks on one, the Lucene files on the other), more help on larger machines.
-/// Memory stays bounded: each thread holds one file's buffers at a time.
+/// Runs one job per file on a few threads of its own, largest first, and tells the calling thread as each job ends:
+/// the backup storing an index's files, and the restore and the full test extracting a backup's files. Hashing,
+/// compression and decompression are their CPU cost, one file at a time per thread. Dedicated threads, not the thread
+/// pool, so the work never waits behind (or starves) other pool work in the same process. Memory stays bounded: each
+/// thread holds one file's buffers at a time.
 /// </summary>
-public static class ParallelExtraction
+public static class BoundedParallel
 {
-    /// <summary>At least two (one core decompresses while the other's writes land), at most four (the disk is the floor beyond that).</summary>
-    public static int DefaultWorkers => Math.Clamp(Environment.ProcessorCount, 2, 4);
+    /// <summary>
+    /// Extraction (restore, full test): at least two (one core decompresses while the other's writes land), at most four
+    /// (the disk is the floor beyond that).
+    /// </summary>
+    public static int ExtractionWorkers => Math.Clamp(Environment.ProcessorCount, 2, 4);
 
     /// <summary>
     /// Calls <paramref name="job"/> for every index in <c>0..count-1</c> (largest <paramref name="sizeOf"/> first) on
@@ -54,7 +58,7 @@ public static class ParallelExtraction
                     if (Interlocked.Decrement(ref running) == 0) done.CompleteAdding();
                 }
             })
-            { IsBackground = true, Name = $"Jamey3 extract {t + 1}" };
+            { IsBackground = true, Name = $"Jamey3 worker {t + 1}" };
             threads[t].Start();
         }
         try
